@@ -1,0 +1,185 @@
+"""The corpus: every knowledge item and reference, read, cross-checked and linked.
+
+`load_corpus` never stops at the first problem: it reads every file, keeps every good record and
+reports every problem with its file and line, so that one bad entry never hides the good ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from mtkb import ITEM_TYPES
+from mtkb.errors import ContentError, ContentProblem
+from mtkb.records import Evidence, Guideline, Item, Recommendation, Reference
+from mtkb.sources.bibtex import load_bibliography
+from mtkb.sources.markdown import load_item
+
+
+@dataclass
+class Corpus:
+    """Good records by id, the problems found, and how many entries the input held."""
+
+    items: dict[str, Item] = field(default_factory=dict)
+    references: dict[str, Reference] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    problems: list[ContentProblem] = field(default_factory=list)
+    entries_seen: int = 0
+    version: str = ""
+
+    def of_type(self, item_type: str) -> list[Item]:
+        return [item for item in self.items.values() if item.type == item_type]
+
+    def counts(self) -> dict[str, int]:
+        """How many records of each type, in the fixed type order."""
+        counted = Counter(item.type for item in self.items.values())
+        return {**{t: counted.get(t, 0) for t in ITEM_TYPES}, "reference": len(self.references)}
+
+    def raise_for_problems(self) -> None:
+        """Raise ContentError listing every problem, if there are any."""
+        if self.problems:
+            raise ContentError(self.problems)
+
+
+def content_version(files: list[Path]) -> str:
+    """A short hash of the content: changes when any file, or the set of files, changes."""
+    digest = hashlib.sha256()
+    for file in sorted(files):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _files(root: Path, pattern: str) -> list[Path]:
+    return sorted(p for p in root.rglob(pattern) if p.is_file()) if root.is_dir() else []
+
+
+def _display(file: Path, root: Path) -> str:
+    return str(Path(root.name) / file.relative_to(root))
+
+
+def load_corpus(kb_dir: Path, references_dir: Path) -> Corpus:
+    """Read `kb_dir/**/*.md` and `references_dir/**/*.bib`, check them against each other, link them."""
+    corpus = Corpus()
+    md_files, bib_files = _files(kb_dir, "*.md"), _files(references_dir, "*.bib")
+    corpus.version = content_version(md_files + bib_files)
+    for file in md_files:
+        corpus.entries_seen += 1
+        display = _display(file, kb_dir)
+        try:
+            item = load_item(file, display)
+        except ContentError as exc:
+            corpus.problems.extend(exc.problems)
+            continue
+        _add_item(corpus, item)
+    bib = load_bibliography([(f, _display(f, references_dir)) for f in bib_files])
+    corpus.references, corpus.entries_seen = bib.references, corpus.entries_seen + bib.entries_seen
+    corpus.problems.extend(bib.problems)
+    _check_links(corpus)
+    _derive_relations(corpus)
+    corpus.problems.sort(key=lambda p: (p.path, p.line))
+    return corpus
+
+
+def _add_item(corpus: Corpus, item: Item) -> None:
+    names = [(item.id, "id"), *((alias, "aliases") for alias in item.aliases)]
+    for name, field_name in names:
+        owner = corpus.items.get(name) or corpus.items.get(corpus.aliases.get(name, ""))
+        if owner is not None:
+            where = f"{owner.origin.path}:{owner.origin.line}"
+            corpus.problems.append(
+                ContentProblem(
+                    item.origin.path,
+                    item.origin.line_of(field_name),
+                    f"id {name!r} is already used by {where}",
+                )
+            )
+            return
+    corpus.items[item.id] = item
+    corpus.aliases.update({alias: item.id for alias in item.aliases})
+
+
+def _links(item: Item) -> list[tuple[str, str, str]]:
+    """(field, target id, wanted type) for every link from `item` to another knowledge item."""
+    links: list[tuple[str, str, str]] = []
+    if isinstance(item, Recommendation):
+        links.append(("guideline", item.guideline, "guideline"))
+        links += [("evidence_considered", e, "evidence") for e in item.evidence_considered]
+        links += [("newer_evidence", e, "evidence") for e in item.newer_evidence]
+    if isinstance(item, Evidence) and item.superseded_by:
+        links.append(("superseded_by", item.superseded_by, "evidence"))
+    return links
+
+
+def _check_links(corpus: Corpus) -> None:
+    """Every link resolves to an item of the right type; every listed or cited key exists. An item with
+    a broken link is reported and dropped (and so, in turn, is any item linking to it), so that what is
+    served never points nowhere."""
+    rejected: set[str] = set()
+    while True:
+        broken = {item.id for item in corpus.items.values() if _report_broken_links(corpus, item, rejected)}
+        if not broken:
+            return
+        rejected |= broken
+        for item_id in broken:
+            item = corpus.items.pop(item_id)
+            for alias in item.aliases:
+                corpus.aliases.pop(alias, None)
+
+
+def _report_broken_links(corpus: Corpus, item: Item, rejected: set[str]) -> bool:
+    """Report each broken link of `item`; True when it has any."""
+    problems = []
+    for field_name, target, wanted in _links(item):
+        found = corpus.items.get(target)
+        if target in rejected:
+            problem = "was rejected (see its own problems)"
+        elif found is None:
+            problem = "does not exist"
+        elif found.type != wanted:
+            problem = f"is a {found.type}, not a {wanted}"
+        elif found.id == item.id:
+            problem = "is the item itself"
+        else:
+            continue
+        problems.append((item.origin.line_of(field_name), f"{field_name}: {wanted} {target!r} {problem}"))
+    cited_lines = {c.key: c.line for c in item.citations}
+    for key in item.linked_keys():
+        if key not in corpus.references:
+            problems.append(
+                (cited_lines.get(key) or _field_line_of_key(item, key), f"unknown reference key {key!r}")
+            )
+    corpus.problems.extend(ContentProblem(item.origin.path, line, message) for line, message in problems)
+    return bool(problems)
+
+
+def _field_line_of_key(item: Item, key: str) -> int:
+    for name in ("references", "guideline_references", "citation_reference", "reference"):
+        value = getattr(item, name, None)
+        if value == key or (isinstance(value, tuple) and key in value):
+            return item.origin.line_of(name)
+    return item.origin.line
+
+
+def _derive_relations(corpus: Corpus) -> None:
+    """Fill the reverse links: a guideline's recommendations, what an evidence item supersedes, and
+    which items cite a reference."""
+    recs: dict[str, list[str]] = {}
+    supersedes: dict[str, list[str]] = {}
+    cited_by: dict[str, list[str]] = {}
+    for item in corpus.items.values():
+        if isinstance(item, Recommendation):
+            recs.setdefault(item.guideline, []).append(item.id)
+        if isinstance(item, Evidence) and item.superseded_by:
+            supersedes.setdefault(item.superseded_by, []).append(item.id)
+        for key in item.linked_keys():
+            cited_by.setdefault(key, []).append(item.id)
+    for item_id, item in corpus.items.items():
+        if isinstance(item, Guideline):
+            corpus.items[item_id] = replace(item, recommendations=tuple(sorted(recs.get(item_id, ()))))
+        elif isinstance(item, Evidence):
+            corpus.items[item_id] = replace(item, supersedes=tuple(sorted(supersedes.get(item_id, ()))))
+    for key, ref in corpus.references.items():
+        if key in cited_by:
+            corpus.references[key] = replace(ref, cited_by=tuple(sorted(cited_by[key])))

@@ -1,0 +1,269 @@
+"""Records: frozen dataclasses for every item type. The schemas in `mtkb.schemas` build and dump them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A Pandoc citation `[@key, locator]` found in prose, with the line it stands on."""
+
+    key: str
+    locator: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record was read from (a path relative to the content root, and a 1-based line)."""
+
+    path: str
+    line: int
+    field_lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def line_of(self, name: str) -> int:
+        """The line of field `name`, or the record's first line when the field has none."""
+        return self.field_lines.get(name, self.line)
+
+
+@dataclass(frozen=True)
+class Verification:
+    status: str
+    sources: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Correction:
+    id: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Item:
+    """Fields every knowledge item has."""
+
+    id: str
+    type: str
+    title: str
+    lang: str
+    updated: date
+    verification: Verification
+    summary_en: str | None = None
+    aliases: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    corrections: tuple[Correction, ...] = ()
+    body: str = ""
+    citations: tuple[Citation, ...] = ()
+    origin: Origin = Origin("", 1)
+
+    def linked_keys(self) -> tuple[str, ...]:
+        """Every reference key this item rests on: listed ones and cited ones, each once, in order."""
+        keys = [*self.references, *(c.key for c in self.citations)]
+        return tuple(dict.fromkeys(keys))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Guideline(Item):
+    publisher: str
+    identifier: str | None
+    year: int
+    url: str | None
+    licence: str
+    attribution: str
+    reference: str | None = None
+    published: date | None = None
+    recommendations_total: int | None = None
+    recommendations: tuple[str, ...] = ()  # derived by the corpus
+
+
+@dataclass(frozen=True)
+class Wording:
+    text: str | None
+    status: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Strength:
+    value: str
+    basis: str
+    source_words: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Grade:
+    system: str
+    term: str | None
+    code: str
+    level: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recommendation(Item):
+    guideline: str
+    wording: Wording
+    strength: Strength
+    grade: Grade
+    licence: str
+    attribution: str
+    settings: tuple[str, ...] = ()
+    last_professional_change: date | None = None
+    url: str | None = None
+    citation_reference: str | None = None
+    evidence_considered: tuple[str, ...] = ()
+    newer_evidence: tuple[str, ...] = ()
+    guideline_references: tuple[str, ...] = ()
+
+    def linked_keys(self) -> tuple[str, ...]:
+        extra = [*self.guideline_references, *([self.citation_reference] if self.citation_reference else [])]
+        return tuple(dict.fromkeys([*super().linked_keys(), *extra]))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    measure: str
+    value: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    studies: int | None = None
+    participants: int | None = None
+    certainty: str = "unknown"
+    summary: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence(Item):
+    year: int
+    status: str
+    published: bool
+    design: str
+    authors: tuple[str, ...] = ()
+    organisation: str | None = None
+    population: str | None = None
+    studies: int | None = None
+    controlled_studies: int | None = None
+    participants: int | None = None
+    participants_scope: str | None = None
+    search_date: date | None = None
+    outcomes: tuple[Outcome, ...] = ()
+    superseded_by: str | None = None
+    reference: str | None = None
+    supersedes: tuple[str, ...] = ()  # derived by the corpus
+
+    def linked_keys(self) -> tuple[str, ...]:
+        extra = [self.reference] if self.reference else []
+        return tuple(dict.fromkeys([*super().linked_keys(), *extra]))
+
+
+@dataclass(frozen=True)
+class Informants:
+    users: int | None = None
+    staff: int | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report(Item):
+    reference: str
+    year: int
+    setting: str
+    institution: str | None = None
+    municipality: str | None = None
+    method: str | None = None
+    informants: Informants | None = None
+    themes: tuple[str, ...] = ()
+
+    def linked_keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*super().linked_keys(), self.reference]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fact(Item):
+    statement: str
+    value: str | int | float | None
+    status: str
+    unit: str | None = None
+    year: int | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A name: `family` and `given`, or a `literal` for a corporate author kept whole."""
+
+    family: str | None = None
+    given: str | None = None
+    literal: str | None = None
+
+    def display(self) -> str:
+        if self.literal:
+            return self.literal
+        return ", ".join(p for p in (self.family, self.given) if p)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reference:
+    """A BibTeX entry, resolved (macros, concatenation, crossref) and decoded."""
+
+    key: str
+    entry_type: str
+    title: str | None
+    authors: tuple[Person, ...] = ()
+    editors: tuple[Person, ...] = ()
+    authors_incomplete: bool = False  # the author list ended in "and others"
+    year: int | None = None
+    month: int | None = None
+    date: str | None = None
+    journal: str | None = None
+    booktitle: str | None = None
+    volume: str | None = None
+    number: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+    address: str | None = None
+    institution: str | None = None
+    organization: str | None = None
+    report_type: str | None = None
+    howpublished: str | None = None
+    edition: str | None = None
+    url: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    isbn: str | None = None
+    language: str | None = None
+    abstract: str | None = None
+    note: str | None = None
+    urldate: str | None = None
+    title_unknown: bool = False
+    verification: str = "unverified"
+    sources: str | None = None
+    fields: dict[str, str] = field(default_factory=dict, compare=False)
+    origin: Origin = Origin("", 1)
+    cited_by: tuple[str, ...] = ()  # derived by the corpus: ids of the items that rest on this reference
+
+    @property
+    def id(self) -> str:
+        return self.key
+
+    @property
+    def type(self) -> str:
+        return "reference"
+
+    @property
+    def lang(self) -> str:
+        """nb/nn for Norwegian works, en otherwise."""
+        return {
+            "norwegian": "nb",
+            "norsk": "nb",
+            "bokmal": "nb",
+            "nynorsk": "nn",
+            "nb": "nb",
+            "nn": "nn",
+        }.get((self.language or "").lower(), "en")

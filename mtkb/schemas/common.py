@@ -1,0 +1,83 @@
+"""Fields and nested schemas shared by every item schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, post_load, validate
+
+from mtkb import ITEM_TYPES
+from mtkb.prose import render_html
+from mtkb.records import Citation, Correction, Verification
+
+SLUG = validate.Regexp(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="must be a slug: lowercase a-z, 0-9 and single '-'"
+)
+BIBKEY = validate.Regexp(r"^[A-Za-z0-9_][A-Za-z0-9_:.\-]*$", error="not a valid reference key")
+LANGS = ("nb", "nn", "en")
+VERIFICATION_STATUSES = ("verified", "seeds-only", "unverified")
+
+
+class Tuple(fields.List):
+    """A list in YAML and JSON, a tuple in the record (records are frozen)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[Any, ...]:
+        return tuple(super()._deserialize(value, attr, data, **kwargs))
+
+
+def slugs(**kwargs: Any) -> Tuple:
+    return Tuple(fields.String(validate=SLUG), load_default=(), **kwargs)
+
+
+def keys(**kwargs: Any) -> Tuple:
+    return Tuple(fields.String(validate=BIBKEY), load_default=(), **kwargs)
+
+
+class VerificationSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(VERIFICATION_STATUSES))
+    sources = Tuple(fields.String(), load_default=())
+    note = fields.String(load_default=None, allow_none=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> Verification:
+        return Verification(**data)
+
+
+class CorrectionSchema(Schema):
+    id = fields.String(required=True, validate=SLUG)
+    text = fields.String(required=True, validate=validate.Length(min=1))
+    source = fields.String(required=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> Correction:
+        return Correction(**data)
+
+
+class CitationSchema(Schema):
+    key = fields.String()
+    locator = fields.String(allow_none=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> Citation:
+        return Citation(line=0, **data)
+
+
+class ItemSchema(Schema):
+    """Front matter every item has; dump adds the prose in Markdown and HTML and its citations."""
+
+    id = fields.String(required=True, validate=SLUG)
+    type = fields.String(required=True, validate=validate.OneOf(ITEM_TYPES))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    lang = fields.String(required=True, validate=validate.OneOf(LANGS))
+    updated = fields.Date(required=True)
+    verification = fields.Nested(VerificationSchema, required=True)
+    summary_en = fields.String(load_default=None, allow_none=True)
+    aliases = slugs()
+    references = keys()
+    corrections = Tuple(fields.Nested(CorrectionSchema), load_default=())
+    body_markdown = fields.String(attribute="body", dump_only=True)
+    body_html = fields.Function(lambda item: render_html(item.body), dump_only=True)
+    citations = fields.List(fields.Nested(CitationSchema), dump_only=True)
+
+    class Meta:
+        ordered = True

@@ -1,0 +1,48 @@
+"""Schema of a reference (a BibTeX entry) as JSON. References are read from BibTeX, never loaded from JSON."""
+
+from marshmallow import Schema, fields
+
+
+class PersonSchema(Schema):
+    family = fields.String(allow_none=True)
+    given = fields.String(allow_none=True)
+    literal = fields.String(allow_none=True)
+
+
+class ReferenceSchema(Schema):
+    id = fields.String(dump_only=True)
+    key = fields.String(dump_only=True)
+    type = fields.String(dump_only=True)
+    entry_type = fields.String(dump_only=True)
+    title = fields.String(dump_only=True, allow_none=True)
+    title_unknown = fields.Boolean(dump_only=True)
+    authors = fields.List(fields.Nested(PersonSchema), dump_only=True)
+    editors = fields.List(fields.Nested(PersonSchema), dump_only=True)
+    year = fields.Integer(dump_only=True, allow_none=True)
+    month = fields.Integer(dump_only=True, allow_none=True)
+    date = fields.String(dump_only=True, allow_none=True)
+    journal = fields.String(dump_only=True, allow_none=True)
+    booktitle = fields.String(dump_only=True, allow_none=True)
+    volume = fields.String(dump_only=True, allow_none=True)
+    number = fields.String(dump_only=True, allow_none=True)
+    pages = fields.String(dump_only=True, allow_none=True)
+    publisher = fields.String(dump_only=True, allow_none=True)
+    address = fields.String(dump_only=True, allow_none=True)
+    institution = fields.String(dump_only=True, allow_none=True)
+    organization = fields.String(dump_only=True, allow_none=True)
+    report_type = fields.String(dump_only=True, allow_none=True)
+    howpublished = fields.String(dump_only=True, allow_none=True)
+    edition = fields.String(dump_only=True, allow_none=True)
+    url = fields.String(dump_only=True, allow_none=True)
+    doi = fields.String(dump_only=True, allow_none=True)
+    pmid = fields.String(dump_only=True, allow_none=True)
+    isbn = fields.String(dump_only=True, allow_none=True)
+    language = fields.String(dump_only=True, allow_none=True)
+    lang = fields.String(dump_only=True)
+    abstract = fields.String(dump_only=True, allow_none=True)
+    note = fields.String(dump_only=True, allow_none=True)
+    cited_by = fields.List(fields.String(), dump_only=True)
+    verification = fields.Function(lambda ref: {"status": ref.verification, "sources": ref.sources})
+
+    class Meta:
+        ordered = True

@@ -1,0 +1,1 @@
+"""Readers for the two content sources: Markdown items and BibTeX references."""

@@ -1,0 +1,332 @@
+"""Read BibTeX files into Reference records with bibtexparser 2.
+
+bibtexparser parses blocks; this module resolves what it leaves raw: `@string` and month macros, `#`
+concatenation and `crossref`. LaTeX is decoded in names and titles only (decoding URLs and DOIs
+corrupts them). Every problem is a ContentProblem naming the file and line; a bad entry never hides
+the good ones.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock
+from pylatexenc.latex2text import LatexNodes2Text
+
+from mtkb.errors import ContentProblem
+from mtkb.records import Origin, Person, Reference
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
+    )
+}
+DECODED = {
+    "title",
+    "booktitle",
+    "journal",
+    "journaltitle",
+    "series",
+    "publisher",
+    "institution",
+    "organization",
+    "address",
+    "location",
+    "howpublished",
+    "type",
+    "abstract",
+    "edition",
+}
+"""Fields whose LaTeX is decoded (besides the names). URL, DOI and the rest are kept as written."""
+NAMES = ("author", "editor")
+DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+MAX_FIELD = 20_000
+"""A field longer than this is refused (abstracts included)."""
+
+_latex = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+_macro = re.compile(r"^[A-Za-z_][\w\-:.+/]*$")
+
+
+@dataclass
+class BibResult:
+    """What one or more .bib files held: the good references and every problem, each with file and line."""
+
+    references: dict[str, Reference] = field(default_factory=dict)
+    problems: list[ContentProblem] = field(default_factory=list)
+    entries_seen: int = 0
+
+
+def _split_concatenation(raw: str) -> list[str]:
+    """Split a raw value on `#` outside braces and quotes."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(raw):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            parts.append(raw[start:i].strip())
+            start = i + 1
+    parts.append(raw[start:].strip())
+    return parts
+
+
+def _resolve(raw: str, strings: dict[str, str]) -> str:
+    """Resolve a raw field value. Raises ValueError naming an undefined macro."""
+    out = []
+    for part in _split_concatenation(raw):
+        if (
+            len(part) >= 2
+            and part[0] == "{"
+            and part[-1] == "}"
+            or len(part) >= 2
+            and part[0] == part[-1] == '"'
+        ):
+            out.append(part[1:-1])
+        elif part.isdigit():
+            out.append(part)
+        elif part.lower() in strings:
+            out.append(strings[part.lower()])
+        elif part.lower() in MONTHS:
+            out.append(str(MONTHS[part.lower()]))
+        elif _macro.match(part):
+            raise ValueError(f"undefined macro {part!r}")
+        else:
+            raise ValueError(f"cannot read value {part[:40]!r}")
+    return "".join(out)
+
+
+def _decode(value: str) -> str:
+    if "\\" not in value and "{" not in value and "~" not in value and "--" not in value:
+        return " ".join(value.split())
+    return " ".join(_latex.latex_to_text(value).replace("\xa0", " ").split())
+
+
+def _strip_braces(value: str) -> str:
+    return " ".join(value.replace("{", "").replace("}", "").split())
+
+
+def _people(raw: str) -> tuple[tuple[Person, ...], bool]:
+    """Names from an author/editor field; a name wholly in braces is one corporate name. Also says
+    whether the list ended in `and others`."""
+    people, more = [], False
+    for name in split_multiple_persons_names(raw):
+        name = name.strip()
+        if name.lower() == "others":
+            more = True
+        elif name.startswith("{") and name.endswith("}") and name.count("{") == 1:
+            people.append(Person(literal=_decode(name[1:-1])))
+        else:
+            parts = parse_single_name_into_parts(name, strict=False)
+            family = " ".join([*parts.von, *parts.last, *parts.jr])
+            people.append(
+                Person(family=_decode(family) or None, given=_decode(" ".join(parts.first)) or None)
+            )
+    return tuple(people), more
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+def _build(key: str, entry_type: str, values: dict[str, str], origin: Origin) -> Reference:
+    """A Reference from resolved field values. Raises ValueError for a field that cannot be used."""
+    for name, value in values.items():
+        if len(value) > MAX_FIELD:
+            raise ValueError(f"field {name!r} is longer than {MAX_FIELD} characters")
+    text = {
+        k: (_decode(v) if k in DECODED else _strip_braces(v)) for k, v in values.items() if k not in NAMES
+    }
+    authors, more = _people(values["author"]) if "author" in values else ((), False)
+    editors, _ = _people(values["editor"]) if "editor" in values else ((), False)
+    if not text.get("title"):
+        raise ValueError(
+            "entry has no title (an unknown title is written in [brackets] and marked "
+            "mtkb_title_unknown = {true})"
+        )
+    doi = text.get("doi")
+    if doi:
+        doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", doi.strip(), flags=re.I)
+        if not DOI.match(doi):
+            raise ValueError(f"malformed DOI {doi!r} (expected 10.NNNN/suffix)")
+    year = text.get("year")
+    if year and not re.fullmatch(r"\d{4}", year):
+        raise ValueError(f"year must be four digits; got {year!r}")
+    month = text.get("month")
+    month_number = MONTHS.get(month[:3].lower()) if month and not month.isdigit() else _int(month)
+    if month and not (month_number and 1 <= month_number <= 12):
+        raise ValueError(f"month must be 1-12 or a month name; got {month!r}")
+    date = text.get("date")
+    if date and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date):
+        raise ValueError(f"date must be YYYY, YYYY-MM or YYYY-MM-DD; got {date!r}")
+    return Reference(
+        key=key,
+        entry_type=entry_type,
+        title=text.get("title"),
+        authors=authors,
+        editors=editors,
+        authors_incomplete=more,
+        year=_int(year),
+        month=month_number,
+        date=date,
+        journal=text.get("journal") or text.get("journaltitle"),
+        booktitle=text.get("booktitle"),
+        volume=text.get("volume"),
+        number=text.get("number"),
+        pages=text["pages"].replace("--", "-").replace("–", "-") if text.get("pages") else None,
+        publisher=text.get("publisher"),
+        address=text.get("address") or text.get("location"),
+        institution=text.get("institution"),
+        organization=text.get("organization"),
+        report_type=text.get("type"),
+        howpublished=text.get("howpublished"),
+        edition=text.get("edition"),
+        url=text.get("url"),
+        doi=doi,
+        pmid=text.get("pmid"),
+        isbn=text.get("isbn"),
+        language=text.get("language"),
+        abstract=text.get("abstract"),
+        note=text.get("note"),
+        urldate=text.get("urldate"),
+        title_unknown=text.get("mtkb_title_unknown", "").lower() == "true",
+        verification=text.get("mtkb_verification", "unverified"),
+        sources=text.get("mtkb_sources"),
+        fields=dict(values),
+        origin=origin,
+    )
+
+
+def _decode_bytes(raw: bytes, display: str, result: BibResult) -> tuple[str, set[int]]:
+    """UTF-8 text of a file; lines that are not UTF-8 are reported and replaced so that the rest loads."""
+    try:
+        return raw.decode("utf-8"), set()
+    except UnicodeDecodeError:
+        bad = set()
+        for number, line in enumerate(raw.split(b"\n"), start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad.add(number)
+                result.problems.append(
+                    ContentProblem(display, number, "not valid UTF-8 (save the file as UTF-8)")
+                )
+        return raw.decode("utf-8", errors="replace"), bad
+
+
+def _entry_lines(raw: str, start: int) -> range:
+    return range(start, start + raw.count("\n") + 1)
+
+
+def read_bib(file: Path, display: str, result: BibResult, pending: dict[str, tuple[Reference, str]]) -> None:
+    """Parse one .bib file into `result`; entries with a crossref wait in `pending` for their parent."""
+    text, bad_lines = _decode_bytes(file.read_bytes(), display, result)
+    library = bibtexparser.parse_string(text.lstrip("\ufeff"), parse_stack=[])
+    strings: dict[str, str] = {}
+    for block in library.strings:
+        try:
+            strings[block.key.lower()] = _resolve(block.value, strings)
+        except ValueError as exc:
+            result.problems.append(
+                ContentProblem(display, block.start_line + 1, f"@string {block.key}: {exc}")
+            )
+    for failed in library.failed_blocks:
+        result.entries_seen += 1
+        line = failed.start_line + 1
+        if isinstance(failed, DuplicateBlockKeyBlock):
+            message = f"duplicate entry key {failed.key!r}"
+        elif isinstance(failed, DuplicateFieldKeyBlock):
+            message = f"entry {failed.ignore_error_block.key!r} has a field twice: {', '.join(sorted(failed.duplicate_keys))}"
+        else:
+            message = (
+                f"BibTeX syntax error: {str(failed.error).splitlines()[0] if failed.error else 'unreadable'}"
+            )
+        result.problems.append(ContentProblem(display, line, message))
+    for entry in library.entries:
+        result.entries_seen += 1
+        line = entry.start_line + 1
+        field_lines = {f.key.lower(): f.start_line + 1 for f in entry.fields}
+        origin = Origin(display, line, field_lines)
+        if bad_lines & set(_entry_lines(entry.raw, line)):
+            continue  # already reported as not UTF-8
+        values: dict[str, str] = {}
+        try:
+            for f in entry.fields:
+                try:
+                    values[f.key.lower()] = _resolve(str(f.value), strings)
+                except ValueError as exc:
+                    raise ValueError(f"field {f.key!r}: {exc}") from None
+            crossref = values.pop("crossref", None)
+            if crossref:
+                pending[entry.key] = (
+                    Reference(
+                        key=entry.key,
+                        entry_type=entry.entry_type.lower(),
+                        title=None,
+                        fields=values,
+                        origin=origin,
+                    ),
+                    crossref,
+                )
+                continue
+            ref = _build(entry.key, entry.entry_type.lower(), values, origin)
+        except ValueError as exc:
+            result.problems.append(ContentProblem(display, line, f"entry {entry.key!r}: {exc}"))
+            continue
+        _add(result, ref)
+
+
+def _add(result: BibResult, ref: Reference) -> None:
+    if ref.key in result.references:
+        first = result.references[ref.key].origin
+        result.problems.append(
+            ContentProblem(
+                ref.origin.path,
+                ref.origin.line,
+                f"duplicate entry key {ref.key!r} (first at {first.path}:{first.line})",
+            )
+        )
+    else:
+        result.references[ref.key] = ref
+
+
+def resolve_crossrefs(result: BibResult, pending: dict[str, tuple[Reference, str]]) -> None:
+    """Give each pending entry the fields of its parent that it lacks (the parent's title becomes its
+    booktitle), then build it. A missing parent is a problem at the child's line."""
+    for key, (child, parent_key) in pending.items():
+        parent = result.references.get(parent_key)
+        if parent is None:
+            result.problems.append(
+                ContentProblem(
+                    child.origin.path,
+                    child.origin.line,
+                    f"entry {key!r}: crossref {parent_key!r} is not defined",
+                )
+            )
+            continue
+        values = {k: v for k, v in parent.fields.items() if k not in ("mtkb_title_unknown",)}
+        if "title" in values:
+            values["booktitle"] = values.pop("title")
+        values.update(child.fields)
+        try:
+            _add(result, _build(key, child.entry_type, values, child.origin))
+        except ValueError as exc:
+            result.problems.append(
+                ContentProblem(child.origin.path, child.origin.line, f"entry {key!r}: {exc}")
+            )
+
+
+def load_bibliography(files: list[tuple[Path, str]]) -> BibResult:
+    """Read every (file, display path) pair into one bibliography."""
+    result, pending = BibResult(), {}
+    for file, display in files:
+        read_bib(file, display, result, pending)
+    resolve_crossrefs(result, pending)
+    return result

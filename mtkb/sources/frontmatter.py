@@ -1,0 +1,86 @@
+"""Split a Markdown file into YAML front matter and body, keeping the line of every front-matter key.
+
+The YAML loader is safe and strict: no anchors or aliases (so no "billion laughs"), dates stay strings
+(the schemas parse them), and every key's line is recorded so that errors can point at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from mtkb.errors import ContentError
+
+MAX_FRONT_MATTER = 64 * 1024
+"""Front matter larger than this is refused: it is metadata, not content."""
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without timestamps and without aliases."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases are not allowed in front matter", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed Markdown file."""
+
+    data: dict[str, Any]
+    field_lines: dict[str, int]
+    body: str
+    body_line: int
+
+
+def _key_lines(node: yaml.Node, offset: int, prefix: str = "") -> dict[str, int]:
+    """Map 'a' and 'a.b' key paths (list items as 'a.0.b') to 1-based file lines."""
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            path = f"{prefix}{key.value}"
+            lines[path] = key.start_mark.line + offset
+            lines.update(_key_lines(value, offset, path + "."))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            lines[f"{prefix}{i}"] = value.start_mark.line + offset
+            lines.update(_key_lines(value, offset, f"{prefix}{i}."))
+    return lines
+
+
+def split(text: str, path: str) -> Document:
+    """Parse `text` (the contents of `path`). Raises ContentError naming the line of the problem."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise ContentError.at(path, 1, "missing front matter: the file must start with a '---' line")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
+    except StopIteration:
+        raise ContentError.at(path, 1, "front matter is not closed by a '---' line") from None
+    source = "\n".join(lines[1:end])
+    if len(source) > MAX_FRONT_MATTER:
+        raise ContentError.at(path, 2, f"front matter is larger than {MAX_FRONT_MATTER} bytes")
+    try:
+        node = yaml.compose(source, Loader=_Loader)
+        data = yaml.load(source, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else 2
+        raise ContentError.at(path, line, f"invalid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ContentError.at(path, 2, f"invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ContentError.at(path, 2, "front matter must be a mapping of fields")
+    return Document(data, _key_lines(node, 2) if node else {}, "\n".join(lines[end + 1 :]), end + 2)
