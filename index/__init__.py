@@ -1,0 +1,87 @@
+"""The search index: the small interface the API uses, so that whoosh could be replaced behind it.
+
+- `build_index(corpus, index_dir)` writes a new numbered build and makes it current.
+- `IndexHandle(index_dir).current()` gives the open current build, reopening it when `current` moves.
+- `OpenBuild` serves records by type and id, aliases, the manifest, and `search(SearchRequest)`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+
+from index.build import MANIFEST_FILE, RECORDS_FILE, WHOOSH_DIR, BuildInfo, build_index
+from index.builds import current_build
+from index.search import IndexSearcher, SearchRequest, SearchResult
+from mtkb.errors import IndexUnavailable
+
+
+class OpenBuild:
+    """One build, opened: its records in memory and a searcher over its whoosh index."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.build_id = path.name
+        self.manifest: dict[str, Any] = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
+        data = json.loads((path / RECORDS_FILE).read_text(encoding="utf-8"))
+        self.records: dict[str, dict[str, dict[str, Any]]] = data["records"]
+        self.aliases: dict[str, str] = data["aliases"]
+        self._searcher = IndexSearcher(whoosh_index.open_dir(str(path / WHOOSH_DIR)))
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest["version"])
+
+    def record(self, record_type: str, ident: str) -> dict[str, Any] | None:
+        return self.records.get(record_type, {}).get(ident)
+
+    def of_type(self, record_type: str) -> list[dict[str, Any]]:
+        return list(self.records.get(record_type, {}).values())
+
+    def canonical_id(self, ident: str) -> str | None:
+        """The current id for an old id listed in some item's aliases, or None."""
+        return self.aliases.get(ident)
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        return self._searcher.search(request)
+
+    def close(self) -> None:
+        self._searcher.close()
+
+
+class IndexHandle:
+    """A process's view of an index directory: the build it has open, swapped when `current` moves.
+
+    `current()` costs one readlink when nothing changed, so it can be called on every request.
+    """
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = index_dir
+        self._open: OpenBuild | None = None
+        self._target: str | None = None
+
+    def current(self) -> OpenBuild:
+        """The current build, opened. Raises IndexUnavailable when there is none."""
+        try:
+            target = os.readlink(self.index_dir / "current")
+        except OSError:
+            target = None
+        if self._open is not None and target == self._target:
+            return self._open
+        path = current_build(self.index_dir)
+        if path is None:
+            if self._open is not None:
+                return self._open
+            raise IndexUnavailable(f"no index has been built in {self.index_dir} (run `mtkb build`)")
+        opened = OpenBuild(path)
+        previous, self._open, self._target = self._open, opened, target
+        if previous is not None:
+            previous.close()
+        return opened
+
+
+__all__ = ["BuildInfo", "IndexHandle", "OpenBuild", "SearchRequest", "SearchResult", "build_index"]

@@ -1,0 +1,77 @@
+"""Build an index from a corpus: a whoosh index plus the serialised records, as one numbered build."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+
+from index.builds import build_lock, discard, publish, scratch_dir
+from index.documents import document, make_schema
+from mtkb.corpus import Corpus
+from mtkb.schemas import schema_for
+
+RECORDS_FILE = "records.json"
+MANIFEST_FILE = "manifest.json"
+WHOOSH_DIR = "whoosh"
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    path: Path
+    version: str
+    counts: dict[str, int]
+    seconds: float
+
+
+def serialise(corpus: Corpus) -> dict[str, Any]:
+    """Every record as its schema dumps it, by type and id, with the alias table."""
+    records: dict[str, dict[str, Any]] = {t: {} for t in corpus.counts()}
+    for item in corpus.items.values():
+        records[item.type][item.id] = schema_for(item.type).dump(item)
+    reference_schema = schema_for("reference")
+    for key, ref in corpus.references.items():
+        records["reference"][key] = reference_schema.dump(ref)
+    return {"version": corpus.version, "aliases": corpus.aliases, "records": records}
+
+
+def build_index(
+    corpus: Corpus, index_dir: Path, progress: Callable[[int, int], None] | None = None
+) -> BuildInfo:
+    """Write a new build of `corpus` under `index_dir` and make it current. Raises whatever fails, and then
+    the current build stays as it was."""
+    started = time.perf_counter()
+    with build_lock(index_dir):
+        scratch = scratch_dir(index_dir)
+        try:
+            whoosh_dir = scratch / WHOOSH_DIR
+            whoosh_dir.mkdir()
+            ix = whoosh_index.create_in(str(whoosh_dir), make_schema())
+            records = [*corpus.items.values(), *corpus.references.values()]
+            writer = ix.writer(limitmb=256)
+            try:
+                for done, record in enumerate(records, start=1):
+                    writer.add_document(**document(record))
+                    if progress and (done % 500 == 0 or done == len(records)):
+                        progress(done, len(records))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+            ix.close()
+            data = serialise(corpus)
+            built_at = datetime.now(UTC).isoformat(timespec="seconds")
+            manifest = {"version": corpus.version, "built_at": built_at, "counts": corpus.counts()}
+            (scratch / RECORDS_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            (scratch / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            final = publish(index_dir, scratch)
+        except BaseException:
+            discard(scratch)
+            raise
+    return BuildInfo(final, corpus.version, corpus.counts(), time.perf_counter() - started)

@@ -1,0 +1,126 @@
+"""The user's query string, checked and rewritten before whoosh parses it.
+
+whoosh's parser accepts anything and guesses; users deserve a clear error instead. This module rejects
+what cannot be meant (unbalanced quotes or parentheses, unknown fields, over-long queries), maps the
+public field names onto the bilingual index fields (`title:` searches the Norwegian and the English
+title field), and adds the synonym concepts (`musikkterapi` also finds documents about "music therapy").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from index.analysis import concept_patterns, fold
+from mtkb.errors import QueryError
+
+MAX_QUERY_LENGTH = 1000
+PUBLIC_FIELDS = {
+    "title": ("title_nb", "title_en"),
+    "text": ("body_nb", "body_en"),
+    "author": ("author",),
+    "year": ("year",),
+    "type": ("type",),
+    "grade": ("grade",),
+    "strength": ("strength",),
+    "lang": ("lang",),
+    "id": ("id",),
+    "concepts": ("concepts",),
+    "decade": ("decade",),
+}
+"""Field names a query may use, and the index fields each stands for."""
+
+# Tokens: a quoted phrase, a field-prefixed value (word, phrase, range or group), parentheses, or a word.
+_TOKEN = re.compile(
+    r'(?P<field>[A-Za-z_]+):(?P<value>"[^"]*"|\[[^\]]*\]|\{[^}]*\}|\([^()]*\)|[^\s()]+)'
+    r'|(?P<phrase>"[^"]*")|(?P<paren>[()])|(?P<word>[^\s()"]+)'
+)
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+def clean(text: str) -> str:
+    """Drop control characters and normalise the text; refuse what is too long."""
+    text = unicodedata.normalize("NFC", "".join(c if c.isprintable() else " " for c in text)).strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(f"query is longer than {MAX_QUERY_LENGTH} characters")
+    return text
+
+
+def check(text: str) -> None:
+    """Raise QueryError for unbalanced quotes or parentheses and unknown field names."""
+    if text.count('"') % 2:
+        raise QueryError('unbalanced quotes: every " needs its pair')
+    depth = 0
+    for ch in re.sub(r'"[^"]*"', "", text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            raise QueryError("unbalanced parentheses: ')' without '('")
+    if depth:
+        raise QueryError("unbalanced parentheses: '(' without ')'")
+    for match in _TOKEN.finditer(text):
+        name = match.group("field")
+        if name and name not in PUBLIC_FIELDS:
+            known = ", ".join(sorted(PUBLIC_FIELDS))
+            raise QueryError(f"unknown field {name!r}; fields are: {known}")
+
+
+def _concepts_of(words: str) -> list[str]:
+    folded = fold(words)
+    return [c for c, pattern in concept_patterns() if pattern.fullmatch(folded)]
+
+
+def rewrite(text: str) -> str:
+    """The query in the index's own field names, with synonym concepts added to plain words and phrases."""
+    tokens = list(_TOKEN.finditer(text))
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        match = tokens[i]
+        if match.group("field"):
+            fields = PUBLIC_FIELDS[match.group("field")]
+            value = match.group("value")
+            parts = [f"{f}:{value}" for f in fields]
+            out.append(parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")")
+        elif match.group("paren"):
+            out.append(match.group("paren"))
+        elif match.group("phrase"):
+            phrase = match.group("phrase")
+            concepts = _concepts_of(phrase.strip('"'))
+            out.append(_with_concepts(phrase, concepts))
+        else:
+            # Longest run of plain words (up to three) that names a concept, e.g. `music therapy`.
+            run = [t.group("word") for t in tokens[i : i + 3] if t.group("word")]
+            for n in range(len(run), 0, -1):
+                words = run[:n]
+                if (
+                    len(words) == n
+                    and all(w not in _OPERATORS for w in words)
+                    and all(tokens[i + k].group("word") for k in range(n))
+                ):
+                    concepts = _concepts_of(" ".join(words))
+                    if concepts:
+                        out.append(_with_concepts(" ".join(words), concepts, group=n > 1))
+                        i += n
+                        break
+            else:
+                out.append(match.group("word"))
+                i += 1
+            continue
+        i += 1
+    return " ".join(out)
+
+
+def _with_concepts(text: str, concepts: list[str], group: bool = False) -> str:
+    if not concepts:
+        return text
+    original = f"({text})" if group else text
+    return "(" + " OR ".join([original, *(f"concepts:{c}" for c in concepts)]) + ")"
+
+
+def plain_words(text: str) -> list[str]:
+    """The unfielded words of a query (for spelling suggestions)."""
+    return [
+        m.group("word")
+        for m in _TOKEN.finditer(text)
+        if m.group("word") and m.group("word") not in _OPERATORS
+    ]
