@@ -1,0 +1,72 @@
+"""Settings, declared once as data. Each UPPER_CASE name is a default; an environment variable
+`MTKB_<NAME>` overrides it (converted to the default's type), and `create_app(test_config)` overrides both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+KB_DIR = str(ROOT / "kb")
+"""Folder of Markdown knowledge items."""
+
+REFERENCES_DIR = str(ROOT / "references")
+"""Folder of BibTeX files."""
+
+INDEX_DIR = str(ROOT / "var" / "index")
+"""Folder of numbered index builds and the `current` pointer (a build artefact, never committed)."""
+
+DEFAULT_PER_PAGE = 20
+"""List and search page size when the client gives none."""
+
+MAX_PER_PAGE = 100
+"""Largest page a client may ask for."""
+
+CACHE_MAX_AGE = 300
+"""Seconds that clients and shared caches may reuse a response (`Cache-Control: max-age`)."""
+
+PROJECT_LICENCE = "CC BY 4.0"
+"""Licence of the project's own text (summaries, notes, corrections)."""
+
+PROJECT_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+"""Where the project's licence is published."""
+
+HDIR_LICENCE = "NLOD"
+"""Licence of Helsedirektoratet's content (Norsk lisens for offentlige data)."""
+
+HDIR_LICENCE_URL = "https://data.norge.no/nlod/no/2.0"
+"""Where NLOD is published."""
+
+ERROR_404_HELP = False
+"""flask-restx must not append its 'did you mean' hints to 404 errors."""
+
+RESTX_MASK_SWAGGER = False
+"""No X-Fields mask parameter in the OpenAPI document."""
+
+MAX_CONTENT_LENGTH = 64 * 1024
+"""Largest request body accepted (the only body is a bibliography request)."""
+
+
+def defaults() -> dict[str, Any]:
+    """Every setting's default, by name."""
+    return {name: value for name, value in globals().items() if name.isupper() and name != "ROOT"}
+
+
+def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> dict[str, Any]:
+    """Settings overridden by `MTKB_<NAME>` variables, each converted to its default's type."""
+    out: dict[str, Any] = {}
+    for name, default in defaults().items():
+        raw = environ.get(f"MTKB_{name}")
+        if raw is None:
+            continue
+        if isinstance(default, bool):
+            out[name] = raw.strip().lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, int | float | list | dict):
+            out[name] = json.loads(raw)
+        else:
+            out[name] = raw
+    return out

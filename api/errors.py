@@ -1,0 +1,86 @@
+"""One error shape for the whole API: RFC 9457 `application/problem+json`, produced here and nowhere else.
+
+Domain errors (`mtkb.errors`) and HTTP errors both become a problem document with `type`, `title`,
+`status` and `detail` (and `errors` for field problems). Anything unexpected is logged and answered
+with a bare 500 that names no internals.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, Response, current_app, redirect, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from api.access import Moved
+from mtkb.errors import CitationError, IndexUnavailable, MtkbError, NotFound, QueryError
+
+PROBLEM_TYPE = "application/problem+json"
+
+
+class ApiProblem(Exception):
+    """An error the API raises itself (a bad parameter, an unacceptable format)."""
+
+    def __init__(self, status: int, detail: str, errors: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.status, self.detail, self.errors, self.headers = status, detail, errors, headers or {}
+
+
+def problem(status: int, detail: str, errors: dict[str, Any] | None = None,
+            headers: dict[str, str] | None = None) -> Response:
+    """The problem+json response for `status`."""
+    from http import HTTPStatus
+
+    body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
+                            "detail": detail}
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_TYPE)
+    response.headers.update(headers or {})
+    return response
+
+
+def to_problem(error: BaseException) -> Response:
+    """Translate any exception into a problem response."""
+    if isinstance(error, Moved):
+        path = request.path.replace(f"/{error.old}", f"/{error.new}", 1)
+        query = request.query_string.decode("latin-1")
+        return redirect(path + (f"?{query}" if query else ""), 301)  # type: ignore[return-value]
+    if isinstance(error, ApiProblem):
+        return problem(error.status, error.detail, error.errors, error.headers)
+    if isinstance(error, ValidationError):
+        messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
+        return problem(400, "invalid parameters: " + "; ".join(
+            f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in messages.items()), messages)
+    if isinstance(error, NotFound):
+        return problem(404, str(error))
+    if isinstance(error, QueryError | CitationError):
+        return problem(400, str(error))
+    if isinstance(error, IndexUnavailable):
+        return problem(503, "the index is being built; try again shortly", headers={"Retry-After": "5"})
+    if isinstance(error, HTTPException):
+        code = error.code or 500
+        headers = {k: v for k, v in error.get_headers() if k.lower() in ("allow", "retry-after")}
+        return problem(code, _http_detail(error), headers=headers)
+    if isinstance(error, MtkbError):
+        current_app.logger.exception("unhandled domain error")
+        return problem(500, "internal error")
+    current_app.logger.exception("unhandled error")
+    return problem(500, "internal error")
+
+
+def _http_detail(error: HTTPException) -> str:
+    if error.code == 404:
+        return "no resource at this URL"
+    if error.code == 405:
+        return "this method is not allowed here; the API is read-only"
+    if error.code == 413:
+        return "request body too large"
+    return str(error.description or error.name)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(Exception, to_problem)

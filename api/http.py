@@ -1,0 +1,66 @@
+"""HTTP conventions applied to every response in one place: content version, CORS, caching
+(ETag per representation, 304 on If-None-Match, Cache-Control) and security headers."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask, Response, current_app, request
+
+from api.access import index_handle
+from mtkb.errors import MtkbError
+
+EXPOSED = "ETag, Link, X-Content-Version, Retry-After, Content-Location"
+HTML_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+"""CSP for HTML pages; the Swagger UI page needs its inline bootstrap script and styles."""
+
+
+def etag_for(response: Response) -> str:
+    """A strong ETag over the representation: its media type and its bytes."""
+    digest = hashlib.sha1(response.mimetype.encode() + b"\0" + response.get_data(), usedforsecurity=False)
+    return digest.hexdigest()[:24]
+
+
+def _content_version() -> str | None:
+    try:
+        return index_handle().current().version
+    except MtkbError:
+        return None
+
+
+def finish(response: Response) -> Response:
+    """Add the conventions to `response` (an `after_request` hook)."""
+    headers = response.headers
+    version = _content_version()
+    if version:
+        headers["X-Content-Version"] = version
+    headers["Access-Control-Allow-Origin"] = "*"
+    headers["Access-Control-Expose-Headers"] = EXPOSED
+    if request.method == "OPTIONS":
+        headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+        headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
+        headers["Access-Control-Max-Age"] = "86400"
+    headers.add("Vary", "Accept")
+    headers.add("Vary", "Origin")
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    if response.mimetype == "text/html" and "Content-Security-Policy" not in headers:
+        headers["Content-Security-Policy"] = HTML_CSP
+    cacheable = request.method in ("GET", "HEAD") and response.status_code in (200, 301)
+    if cacheable:
+        headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_MAX_AGE']}"
+    elif "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-cache"
+    if cacheable and response.status_code == 200 and not response.direct_passthrough:
+        if not response.get_etag()[0]:
+            response.set_etag(etag_for(response))
+        response.make_conditional(request)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(finish)

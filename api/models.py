@@ -1,0 +1,80 @@
+"""flask-restx models for the OpenAPI document, generated from the marshmallow schemas so the two
+cannot drift apart (marshmallow stays the source of truth; these only describe)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_restx import Model, Namespace
+from flask_restx import fields as rx
+from marshmallow import Schema
+from marshmallow import fields as ma
+
+from mtkb.schemas import SCHEMAS
+
+ERRORS = {400: "Invalid parameter or query (problem+json)", 404: "Unknown id (problem+json)",
+          406: "Requested format not available (problem+json)"}
+
+_SIMPLE: list[tuple[type[ma.Field], type[rx.Raw]]] = [
+    (ma.Boolean, rx.Boolean), (ma.Integer, rx.Integer), (ma.Float, rx.Float), (ma.Date, rx.Date),
+    (ma.DateTime, rx.DateTime), (ma.String, rx.String),
+]
+
+
+def _field(ns: Namespace, field: ma.Field) -> rx.Raw:
+    kwargs: dict[str, Any] = {"required": bool(field.required),
+                              "description": field.metadata.get("description")}
+    if isinstance(field, ma.Nested):
+        nested = field.nested
+        schema_cls = nested if isinstance(nested, type) else type(nested)
+        return rx.Nested(model_for_schema(ns, schema_cls), allow_null=True, **kwargs)  # type: ignore[arg-type]
+    if isinstance(field, ma.List):
+        return rx.List(_field(ns, field.inner), **kwargs)
+    if isinstance(field, ma.Url):
+        return rx.String(**kwargs, example="https://example.org/")
+    for ma_type, rx_type in _SIMPLE:
+        if isinstance(field, ma_type):
+            return rx_type(**kwargs)
+    return rx.Raw(**kwargs)
+
+
+def model_for_schema(ns: Namespace, schema_cls: type[Schema]) -> Model:
+    """The restx model describing what `schema_cls` dumps, registered on `ns` (nested models too)."""
+    name = schema_cls.__name__.removesuffix("Schema")
+    if name in ns.models:
+        return ns.models[name]
+    schema = schema_cls()
+    props = {(f.data_key or n): _field(ns, f) for n, f in schema.fields.items() if not f.load_only}
+    return ns.model(name, props)
+
+
+def for_type(ns: Namespace, record_type: str) -> Model:
+    return model_for_schema(ns, SCHEMAS[record_type])
+
+
+def rights_model(ns: Namespace) -> Model:
+    return ns.model("Rights", {"holder": rx.String, "licence": rx.String, "url": rx.String,
+                               "attribution": rx.String, "applies_to": rx.String})
+
+
+def page_of(ns: Namespace, model: Model, key: str = "items") -> Model:
+    return ns.model(f"PageOf{model.name}", {
+        "total": rx.Integer(required=True), "page": rx.Integer(required=True),
+        "per_page": rx.Integer(required=True), key: rx.List(rx.Nested(model), required=True),
+        "rights": rx.List(rx.Nested(rights_model(ns)), required=True),
+    })
+
+
+def params(schema_cls: type[Schema]) -> dict[str, dict[str, Any]]:
+    """OpenAPI query parameters for an args schema."""
+    out = {}
+    for name, field in schema_cls().fields.items():
+        kind = "integer" if isinstance(field, ma.Integer) else "boolean" if isinstance(field, ma.Boolean) else "string"
+        spec: dict[str, Any] = {"in": "query", "type": kind, "description": field.metadata.get("description", name)}
+        choices = getattr(field.validate, "choices", None) if field.validate else None
+        if choices:
+            spec["enum"] = list(choices)
+        if isinstance(field, ma.Date):
+            spec["format"] = "date"
+        out[name] = spec
+    return out

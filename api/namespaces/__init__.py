@@ -1,0 +1,1 @@
+"""One module per resource; each defines `ns`, a flask-restx Namespace."""

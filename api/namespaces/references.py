@@ -1,0 +1,69 @@
+"""/references: the bibliography, filters, and which knowledge items cite a reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask_restx import Namespace, Resource
+
+from api import models
+from api.access import current_build, get_record
+from api.negotiation import negotiate_item
+from api.params import PageArgs, PlainItemArgs, ReferenceListArgs, read_args
+from api.render import page
+
+ns = Namespace("references", description="Bibliographic references (BibTeX entries); the key is the id")
+model = models.for_type(ns, "reference")
+
+
+def _matches(ref: dict[str, Any], args: dict[str, Any]) -> bool:
+    year = ref.get("year")
+    names = " ".join(f"{p.get('family') or ''} {p.get('given') or ''} {p.get('literal') or ''}"
+                     for p in [*ref["authors"], *ref["editors"]]).lower()
+    return (
+        (args["type"] is None or ref["entry_type"] == args["type"].lower())
+        and (args["year_from"] is None or (year is not None and year >= args["year_from"]))
+        and (args["year_to"] is None or (year is not None and year <= args["year_to"]))
+        and (args["author"] is None or args["author"].lower() in names)
+        and (args["doi"] is None or (ref.get("doi") or "").lower() == args["doi"].lower())
+        and (args["pmid"] is None or ref.get("pmid") == args["pmid"])
+    )
+
+
+@ns.route("")
+class ReferenceList(Resource):
+    @ns.doc(params=models.params(ReferenceListArgs), responses=models.ERRORS)
+    @ns.response(200, "A page of references", models.page_of(ns, model))
+    def get(self) -> Response:
+        args = read_args(ReferenceListArgs)
+        records = sorted(current_build().of_type("reference"), key=lambda r: r["key"])
+        return page([r for r in records if _matches(r, args)], args)
+
+
+@ns.route("/<string:key>")
+@ns.param("key", "The BibTeX key")
+class ReferenceItem(Resource):
+    @ns.doc(params=models.params(PlainItemArgs), responses=models.ERRORS)
+    @ns.response(200, "The reference", model)
+    def get(self, key: str) -> Response:
+        args = read_args(PlainItemArgs)
+        return negotiate_item("reference", get_record("reference", key), args.get("format"))
+
+
+@ns.route("/<string:key>/cited-by")
+@ns.param("key", "The BibTeX key")
+class ReferenceCitedBy(Resource):
+    @ns.doc(params=models.params(PageArgs), responses=models.ERRORS)
+    def get(self, key: str) -> Response:
+        """Every knowledge item that cites or rests on this reference."""
+        args = read_args(PageArgs)
+        ref = get_record("reference", key)
+        build = current_build()
+        items = []
+        for ident in ref["cited_by"]:
+            for record_type in ("guideline", "recommendation", "evidence", "report", "fact"):
+                record = build.record(record_type, ident)
+                if record is not None:
+                    items.append({"type": record_type, "id": ident, "title": record["title"]})
+        return page(items, args)

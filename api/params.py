@@ -1,0 +1,85 @@
+"""Query parameters, declared as marshmallow schemas and read strictly: an unknown, repeated or
+malformed parameter is a 400 problem naming it. Parameters starting with `_` (cache busters) are ignored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from marshmallow import Schema, ValidationError, fields, validate
+
+from api.errors import ApiProblem
+from mtkb import ALL_TYPES
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    updated_since = fields.Date(load_default=None, metadata={"description": "Only items updated on or after"})
+
+
+class RecommendationListArgs(PageArgs):
+    guideline = fields.String(load_default=None)
+    strength = fields.String(load_default=None, validate=validate.OneOf(("strong", "weak", "unknown")))
+    grade = fields.String(load_default=None, metadata={"description": "Normalised grade code, e.g. consensus, A"})
+    setting = fields.String(load_default=None)
+    lang = fields.String(load_default=None, validate=validate.OneOf(("nb", "nn", "en")))
+
+
+class ReferenceListArgs(PageArgs):
+    type = fields.String(load_default=None, metadata={"description": "BibTeX entry type, e.g. article"})
+    year_from = fields.Integer(load_default=None)
+    year_to = fields.Integer(load_default=None)
+    author = fields.String(load_default=None, metadata={"description": "Part of an author's or editor's name"})
+    doi = fields.String(load_default=None)
+    pmid = fields.String(load_default=None)
+
+
+class ItemArgs(Schema):
+    expand = fields.String(load_default=None, metadata={"description": "Comma-separated: evidence, references, guideline"})
+    format = fields.String(load_default=None, validate=validate.OneOf(("json", "jsonld")))
+
+
+class PlainItemArgs(Schema):
+    format = fields.String(load_default=None, validate=validate.OneOf(("json", "jsonld")))
+
+
+class SearchArgs(Schema):
+    q = fields.String(load_default="", metadata={"description": "Query (whoosh syntax: AND OR NOT, \"phrases\", field:value)"})
+    type = fields.String(load_default=None, validate=validate.OneOf(ALL_TYPES))
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(("relevance", "year", "-year")))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    facets = fields.Boolean(load_default=True)
+    highlight = fields.Boolean(load_default=True)
+
+
+def read_args(schema: type[Schema]) -> dict[str, Any]:
+    """The request's query parameters loaded with `schema`. Raises ApiProblem (400) naming each problem."""
+    raw: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for name in request.args:
+        if name.startswith("_"):
+            continue
+        values = request.args.getlist(name)
+        if len(values) > 1:
+            errors[name] = ["given more than once"]
+        raw[name] = values[0]
+    known = schema().fields
+    for name in raw:
+        if name not in known:
+            errors[name] = [f"unknown parameter; parameters here are: {', '.join(sorted(known))}"]
+    if errors:
+        raise ApiProblem(400, "invalid parameters: " + ", ".join(sorted(errors)), errors)
+    try:
+        args: dict[str, Any] = schema().load(raw)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
+        raise ApiProblem(400, "invalid parameters: " + ", ".join(sorted(messages)), messages) from None
+    if "per_page" in args:
+        maximum = current_app.config["MAX_PER_PAGE"]
+        if args["per_page"] is None:
+            args["per_page"] = current_app.config["DEFAULT_PER_PAGE"]
+        elif args["per_page"] > maximum:
+            raise ApiProblem(400, f"per_page may be at most {maximum}", {"per_page": [f"at most {maximum}"]})
+    return args

@@ -1,0 +1,65 @@
+"""Turning data into responses: JSON bodies, list pages with RFC 8288 Link headers, licence links."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, current_app, request
+
+from api.errors import ApiProblem
+
+JSON = "application/json"
+
+
+def json_response(data: Any, status: int = 200, mimetype: str = JSON, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    response = Response(body, status=status, mimetype=mimetype)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def rights(records: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The licences that apply to `records`: the project's own text always, and NLOD with Helsedirektoratet's
+    attribution when any record carries Helsedirektoratet content."""
+    config = current_app.config
+    out = [{"holder": "mtkb", "licence": config["PROJECT_LICENCE"], "url": config["PROJECT_LICENCE_URL"],
+            "applies_to": "the project's own text: summaries, notes, corrections and data curation"}]
+    if any(r.get("licence") == config["HDIR_LICENCE"] or r.get("attribution") == "Helsedirektoratet"
+           for r in records):
+        out.append({"holder": "Helsedirektoratet", "licence": config["HDIR_LICENCE"], "url": config["HDIR_LICENCE_URL"],
+                    "attribution": "Innhold fra Helsedirektoratet, gjengitt under NLOD",
+                    "applies_to": "Helsedirektoratet's recommendation wording, grading and guideline data"})
+    return out
+
+
+def license_links(records: list[dict[str, Any]]) -> list[str]:
+    return [f'<{r["url"]}>; rel="license"' for r in rights(records)]
+
+
+def page(records: list[dict[str, Any]], args: dict[str, Any], key: str = "items") -> Response:
+    """One page of `records` as `{total, page, per_page, items, rights}` with Link headers. A page past the
+    last is a 400 problem."""
+    total, number, per_page = len(records), args["page"], args["per_page"]
+    last = max(1, -(-total // per_page))
+    if number > last:
+        raise ApiProblem(400, f"page {number} is out of range: there are {last} page(s)", {"page": [f"at most {last}"]})
+    chosen = records[(number - 1) * per_page : number * per_page]
+    links = []
+    for rel, target in (("first", 1), ("prev", number - 1), ("next", number + 1), ("last", last)):
+        if 1 <= target <= last and not (rel in ("prev", "next") and target == number):
+            query = {k: v for k, v in request.args.items() if k not in ("page",)}
+            query["page"] = str(target)
+            links.append(f'<{request.base_url}?{urlencode(query)}>; rel="{rel}"')
+    body = {"total": total, "page": number, "per_page": per_page, key: chosen, "rights": rights(chosen)}
+    response = json_response(body)
+    response.headers["Link"] = ", ".join(links + license_links(chosen))
+    return response
+
+
+def item(record: dict[str, Any], mimetype: str = JSON) -> Response:
+    response = json_response(record, mimetype=mimetype)
+    response.headers["Link"] = ", ".join(license_links([record]))
+    return response

@@ -1,0 +1,1 @@
+"""One module per output format that is not the records' own JSON."""

@@ -1,0 +1,103 @@
+"""schema.org JSON-LD for recommendations, guidelines, evidence and references.
+
+Only properties that schema.org allows on each type are used (a test checks them against the
+vocabulary). Grades map onto schema.org's evidence levels: A is EvidenceLevelA, B EvidenceLevelB,
+consensus and C/D EvidenceLevelC (expert opinion and weaker evidence).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+JSONLD = "application/ld+json"
+CONTEXT = "https://schema.org"
+EVIDENCE_LEVELS = {"A": "EvidenceLevelA", "B": "EvidenceLevelB", "C": "EvidenceLevelC", "D": "EvidenceLevelC",
+                   "consensus": "EvidenceLevelC"}
+REFERENCE_TYPES = {"article": "ScholarlyArticle", "book": "Book", "inbook": "Chapter", "incollection": "Chapter",
+                   "techreport": "Report", "report": "Report", "manual": "CreativeWork", "misc": "CreativeWork",
+                   "online": "WebPage", "phdthesis": "Thesis", "mastersthesis": "Thesis"}
+
+
+def _self(path: str) -> str:
+    return request.host_url.rstrip("/") + path
+
+
+def recommendation(rec: dict[str, Any], guideline: dict[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "@context": CONTEXT, "@type": "MedicalGuidelineRecommendation",
+        "@id": _self(f"/api/v1/recommendations/{rec['id']}"), "name": rec["title"],
+        "recommendationStrength": f"{rec['strength']['value']} ({rec['strength']['basis']})",
+        "evidenceOrigin": f"{rec['grade']['system']}: {rec['grade']['term']}",
+        "guidelineSubject": {"@type": "MedicalTherapy", "name": "Musikkterapi"},
+        "recognizingAuthority": {"@type": "Organization", "name": rec["attribution"]},
+        "inLanguage": rec["lang"],
+    }
+    if rec["grade"]["code"] in EVIDENCE_LEVELS:
+        out["evidenceLevel"] = f"https://schema.org/{EVIDENCE_LEVELS[rec['grade']['code']]}"
+    if rec.get("last_professional_change"):
+        out["guidelineDate"] = rec["last_professional_change"]
+    if rec["wording"].get("text"):
+        out["description"] = rec["wording"]["text"]
+    if rec.get("url"):
+        out["url"] = rec["url"]
+    if guideline is not None:
+        doc: dict[str, Any] = {"@type": "MedicalGuideline", "name": guideline["title"],
+                               "@id": _self(f"/api/v1/guidelines/{guideline['id']}")}
+        if guideline.get("url"):
+            doc["url"] = guideline["url"]
+        out["subjectOf"] = doc
+    return out
+
+
+def guideline(item: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "@context": CONTEXT, "@type": "MedicalGuideline", "@id": _self(f"/api/v1/guidelines/{item['id']}"),
+        "name": item["title"], "recognizingAuthority": {"@type": "Organization", "name": item["publisher"]},
+        "guidelineSubject": {"@type": "MedicalTherapy", "name": "Musikkterapi"},
+    }
+    if item.get("published"):
+        out["guidelineDate"] = item["published"]
+    if item.get("url"):
+        out["url"] = item["url"]
+    if item.get("identifier"):
+        out["identifier"] = item["identifier"]
+    return out
+
+
+def _person(p: dict[str, Any]) -> dict[str, Any]:
+    if p.get("literal"):
+        return {"@type": "Organization", "name": p["literal"]}
+    return {"@type": "Person", "familyName": p.get("family"), "givenName": p.get("given")}
+
+
+def reference(ref: dict[str, Any]) -> dict[str, Any]:
+    kind = REFERENCE_TYPES.get(ref["entry_type"], "CreativeWork")
+    out: dict[str, Any] = {"@context": CONTEXT, "@type": kind, "@id": _self(f"/api/v1/references/{ref['key']}"),
+                           "name": ref["title"], "identifier": ref["key"]}
+    if ref.get("authors"):
+        out["author"] = [_person(p) for p in ref["authors"]]
+    if ref.get("editors"):
+        out["editor"] = [_person(p) for p in ref["editors"]]
+    if ref.get("year"):
+        out["datePublished"] = str(ref["year"])
+    if ref.get("doi"):
+        out["sameAs"] = f"https://doi.org/{ref['doi']}"
+    if ref.get("url"):
+        out["url"] = ref["url"]
+    if ref.get("journal") and kind == "ScholarlyArticle":
+        out["isPartOf"] = {"@type": "Periodical", "name": ref["journal"]}
+    if ref.get("publisher"):
+        out["publisher"] = {"@type": "Organization", "name": ref["publisher"]}
+    if ref.get("lang"):
+        out["inLanguage"] = ref["lang"]
+    return out
+
+
+def evidence(item: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"@context": CONTEXT, "@type": "CreativeWork", "@id": _self(f"/api/v1/evidence/{item['id']}"),
+                           "name": item["title"], "dateCreated": str(item["year"]), "inLanguage": item["lang"]}
+    if item.get("summary_en"):
+        out["abstract"] = item["summary_en"]
+    return out

@@ -1,0 +1,35 @@
+"""gunicorn settings for mtkb. A missing index is built once, in the master, before any worker starts."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+wsgi_app = "wsgi:app"
+bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+accesslog = "-"
+access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def on_starting(server: Any) -> None:
+    """Build the index if there is none, under the build lock, so that workers never race to build it."""
+    from pathlib import Path
+
+    from api import config
+    from index.builds import current_build
+
+    index_dir = Path(config.from_environment().get("INDEX_DIR", config.INDEX_DIR))
+    if current_build(index_dir) is None:
+        from index import build_index
+        from mtkb.corpus import load_corpus
+
+        env = config.from_environment()
+        corpus = load_corpus(Path(env.get("KB_DIR", config.KB_DIR)), Path(env.get("REFERENCES_DIR", config.REFERENCES_DIR)))
+        corpus.raise_for_problems()
+        info = build_index(corpus, index_dir)
+        server.log.info("built index %s (content version %s)", info.path.name, info.version)
