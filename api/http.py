@@ -44,8 +44,7 @@ def finish(response: Response) -> Response:
         headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
         headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
         headers["Access-Control-Max-Age"] = "86400"
-    headers.add("Vary", "Accept")
-    headers.add("Vary", "Origin")
+    response.vary.update(("Accept", "Origin"))
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "no-referrer"
     if response.mimetype == "text/html" and "Content-Security-Policy" not in headers:

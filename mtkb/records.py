@@ -241,6 +241,7 @@ class Reference:
     abstract: str | None = None
     note: str | None = None
     urldate: str | None = None
+    updated: str | None = None  # mtkb_updated: when the entry last changed (YYYY-MM-DD)
     title_unknown: bool = False
     verification: str = "unverified"
     sources: str | None = None

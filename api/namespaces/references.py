@@ -9,6 +9,7 @@ from flask_restx import Namespace, Resource
 
 from api import models
 from api.access import current_build, get_record
+from api.namespaces.collections import updated_filter
 from api.negotiation import negotiate_item
 from api.params import PageArgs, PlainItemArgs, ReferenceListArgs, read_args
 from api.render import page
@@ -38,7 +39,7 @@ class ReferenceList(Resource):
     def get(self) -> Response:
         args = read_args(ReferenceListArgs)
         records = sorted(current_build().of_type("reference"), key=lambda r: r["key"])
-        return page([r for r in records if _matches(r, args)], args)
+        return page(updated_filter([r for r in records if _matches(r, args)], args), args)
 
 
 @ns.route("/<string:key>")

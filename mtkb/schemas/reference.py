@@ -41,6 +41,7 @@ class ReferenceSchema(Schema):
     lang = fields.String(dump_only=True)
     abstract = fields.String(dump_only=True, allow_none=True)
     note = fields.String(dump_only=True, allow_none=True)
+    updated = fields.String(dump_only=True, allow_none=True)
     cited_by = fields.List(fields.String(), dump_only=True)
     verification = fields.Function(lambda ref: {"status": ref.verification, "sources": ref.sources})
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import bibtexparser
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
-from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock
+from bibtexparser.model import Block, DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
 from pylatexenc.latex2text import LatexNodes2Text
 
 from mtkb.errors import ContentProblem
@@ -166,6 +166,9 @@ def _build(key: str, entry_type: str, values: dict[str, str], origin: Origin) ->
     date = text.get("date")
     if date and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date):
         raise ValueError(f"date must be YYYY, YYYY-MM or YYYY-MM-DD; got {date!r}")
+    updated = text.get("mtkb_updated")
+    if updated and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", updated):
+        raise ValueError(f"mtkb_updated must be YYYY-MM-DD; got {updated!r}")
     return Reference(
         key=key,
         entry_type=entry_type,
@@ -196,6 +199,7 @@ def _build(key: str, entry_type: str, values: dict[str, str], origin: Origin) ->
         abstract=text.get("abstract"),
         note=text.get("note"),
         urldate=text.get("urldate"),
+        updated=updated,
         title_unknown=text.get("mtkb_title_unknown", "").lower() == "true",
         verification=text.get("mtkb_verification", "unverified"),
         sources=text.get("mtkb_sources"),
@@ -225,6 +229,20 @@ def _entry_lines(raw: str, start: int) -> range:
     return range(start, start + raw.count("\n") + 1)
 
 
+def _failure_message(failed: Block) -> str:
+    """What is wrong with a block bibtexparser could not use."""
+    if isinstance(failed, DuplicateBlockKeyBlock):
+        return f"duplicate entry key {failed.key!r}"
+    if isinstance(failed, DuplicateFieldKeyBlock):
+        entry = failed.ignore_error_block
+        key = entry.key if isinstance(entry, Entry) else "?"
+        return f"entry {key!r} has a field twice: {', '.join(sorted(failed.duplicate_keys))}"
+    # A syntax error's text is in `abort_reason`; str() of it is empty.
+    error = getattr(failed, "error", None)
+    reason = (getattr(error, "abort_reason", None) or str(error or "")).strip()
+    return f"BibTeX syntax error: {reason.splitlines()[0] if reason else 'unreadable block'}"
+
+
 def read_bib(file: Path, display: str, result: BibResult, pending: dict[str, tuple[Reference, str]]) -> None:
     """Parse one .bib file into `result`; entries with a crossref wait in `pending` for their parent."""
     text, bad_lines = _decode_bytes(file.read_bytes(), display, result)
@@ -240,15 +258,7 @@ def read_bib(file: Path, display: str, result: BibResult, pending: dict[str, tup
     for failed in library.failed_blocks:
         result.entries_seen += 1
         line = failed.start_line + 1
-        if isinstance(failed, DuplicateBlockKeyBlock):
-            message = f"duplicate entry key {failed.key!r}"
-        elif isinstance(failed, DuplicateFieldKeyBlock):
-            message = f"entry {failed.ignore_error_block.key!r} has a field twice: {', '.join(sorted(failed.duplicate_keys))}"
-        else:
-            message = (
-                f"BibTeX syntax error: {str(failed.error).splitlines()[0] if failed.error else 'unreadable'}"
-            )
-        result.problems.append(ContentProblem(display, line, message))
+        result.problems.append(ContentProblem(display, line, _failure_message(failed)))
     for entry in library.entries:
         result.entries_seen += 1
         line = entry.start_line + 1
