@@ -41,7 +41,7 @@ HDIR_LICENCE = "NLOD"
 HDIR_LICENCE_URL = "https://data.norge.no/nlod/no/2.0"
 """Where NLOD is published."""
 
-ERROR_404_HELP = False
+RESTX_ERROR_404_HELP = False
 """flask-restx must not append its 'did you mean' hints to 404 errors."""
 
 RESTX_MASK_SWAGGER = False

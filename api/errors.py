@@ -23,19 +23,29 @@ PROBLEM_TYPE = "application/problem+json"
 class ApiProblem(Exception):
     """An error the API raises itself (a bad parameter, an unacceptable format)."""
 
-    def __init__(self, status: int, detail: str, errors: dict[str, Any] | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        errors: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(detail)
         self.status, self.detail, self.errors, self.headers = status, detail, errors, headers or {}
 
 
-def problem(status: int, detail: str, errors: dict[str, Any] | None = None,
-            headers: dict[str, str] | None = None) -> Response:
+def problem(
+    status: int, detail: str, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> Response:
     """The problem+json response for `status`."""
     from http import HTTPStatus
 
-    body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
-                            "detail": detail}
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
     if errors:
         body["errors"] = errors
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_TYPE)
@@ -53,8 +63,14 @@ def to_problem(error: BaseException) -> Response:
         return problem(error.status, error.detail, error.errors, error.headers)
     if isinstance(error, ValidationError):
         messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
-        return problem(400, "invalid parameters: " + "; ".join(
-            f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in messages.items()), messages)
+        return problem(
+            400,
+            "invalid parameters: "
+            + "; ".join(
+                f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in messages.items()
+            ),
+            messages,
+        )
     if isinstance(error, NotFound):
         return problem(404, str(error))
     if isinstance(error, QueryError | CitationError):

@@ -12,18 +12,27 @@ from marshmallow import fields as ma
 
 from mtkb.schemas import SCHEMAS
 
-ERRORS = {400: "Invalid parameter or query (problem+json)", 404: "Unknown id (problem+json)",
-          406: "Requested format not available (problem+json)"}
+ERRORS = {
+    400: "Invalid parameter or query (problem+json)",
+    404: "Unknown id (problem+json)",
+    406: "Requested format not available (problem+json)",
+}
 
 _SIMPLE: list[tuple[type[ma.Field], type[rx.Raw]]] = [
-    (ma.Boolean, rx.Boolean), (ma.Integer, rx.Integer), (ma.Float, rx.Float), (ma.Date, rx.Date),
-    (ma.DateTime, rx.DateTime), (ma.String, rx.String),
+    (ma.Boolean, rx.Boolean),
+    (ma.Integer, rx.Integer),
+    (ma.Float, rx.Float),
+    (ma.Date, rx.Date),
+    (ma.DateTime, rx.DateTime),
+    (ma.String, rx.String),
 ]
 
 
 def _field(ns: Namespace, field: ma.Field) -> rx.Raw:
-    kwargs: dict[str, Any] = {"required": bool(field.required),
-                              "description": field.metadata.get("description")}
+    kwargs: dict[str, Any] = {
+        "required": bool(field.required),
+        "description": field.metadata.get("description"),
+    }
     if isinstance(field, ma.Nested):
         nested = field.nested
         schema_cls = nested if isinstance(nested, type) else type(nested)
@@ -53,24 +62,47 @@ def for_type(ns: Namespace, record_type: str) -> Model:
 
 
 def rights_model(ns: Namespace) -> Model:
-    return ns.model("Rights", {"holder": rx.String, "licence": rx.String, "url": rx.String,
-                               "attribution": rx.String, "applies_to": rx.String})
+    return ns.model(
+        "Rights",
+        {
+            "holder": rx.String,
+            "licence": rx.String,
+            "url": rx.String,
+            "attribution": rx.String,
+            "applies_to": rx.String,
+        },
+    )
 
 
 def page_of(ns: Namespace, model: Model, key: str = "items") -> Model:
-    return ns.model(f"PageOf{model.name}", {
-        "total": rx.Integer(required=True), "page": rx.Integer(required=True),
-        "per_page": rx.Integer(required=True), key: rx.List(rx.Nested(model), required=True),
-        "rights": rx.List(rx.Nested(rights_model(ns)), required=True),
-    })
+    return ns.model(
+        f"PageOf{model.name}",
+        {
+            "total": rx.Integer(required=True),
+            "page": rx.Integer(required=True),
+            "per_page": rx.Integer(required=True),
+            key: rx.List(rx.Nested(model), required=True),
+            "rights": rx.List(rx.Nested(rights_model(ns)), required=True),
+        },
+    )
 
 
 def params(schema_cls: type[Schema]) -> dict[str, dict[str, Any]]:
     """OpenAPI query parameters for an args schema."""
     out = {}
     for name, field in schema_cls().fields.items():
-        kind = "integer" if isinstance(field, ma.Integer) else "boolean" if isinstance(field, ma.Boolean) else "string"
-        spec: dict[str, Any] = {"in": "query", "type": kind, "description": field.metadata.get("description", name)}
+        kind = (
+            "integer"
+            if isinstance(field, ma.Integer)
+            else "boolean"
+            if isinstance(field, ma.Boolean)
+            else "string"
+        )
+        spec: dict[str, Any] = {
+            "in": "query",
+            "type": kind,
+            "description": field.metadata.get("description", name),
+        }
         choices = getattr(field.validate, "choices", None) if field.validate else None
         if choices:
             spec["enum"] = list(choices)

@@ -27,7 +27,9 @@ def choose(offered: list[str], format_param: str | None) -> str:
         return offered[0]
     best = request.accept_mimetypes.best_match(offered)
     if best is None:
-        raise ApiProblem(406, "none of the media types in Accept can be served here; available: " + ", ".join(offered))
+        raise ApiProblem(
+            406, "none of the media types in Accept can be served here; available: " + ", ".join(offered)
+        )
     return best
 
 

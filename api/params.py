@@ -11,6 +11,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 from api.errors import ApiProblem
 from mtkb import ALL_TYPES
 
+FORMAT_HELP = "Representation for clients that cannot set Accept: json, jsonld (406 for others)"
+
 
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
@@ -21,7 +23,9 @@ class PageArgs(Schema):
 class RecommendationListArgs(PageArgs):
     guideline = fields.String(load_default=None)
     strength = fields.String(load_default=None, validate=validate.OneOf(("strong", "weak", "unknown")))
-    grade = fields.String(load_default=None, metadata={"description": "Normalised grade code, e.g. consensus, A"})
+    grade = fields.String(
+        load_default=None, metadata={"description": "Normalised grade code, e.g. consensus, A"}
+    )
     setting = fields.String(load_default=None)
     lang = fields.String(load_default=None, validate=validate.OneOf(("nb", "nn", "en")))
 
@@ -30,22 +34,28 @@ class ReferenceListArgs(PageArgs):
     type = fields.String(load_default=None, metadata={"description": "BibTeX entry type, e.g. article"})
     year_from = fields.Integer(load_default=None)
     year_to = fields.Integer(load_default=None)
-    author = fields.String(load_default=None, metadata={"description": "Part of an author's or editor's name"})
+    author = fields.String(
+        load_default=None, metadata={"description": "Part of an author's or editor's name"}
+    )
     doi = fields.String(load_default=None)
     pmid = fields.String(load_default=None)
 
 
 class ItemArgs(Schema):
-    expand = fields.String(load_default=None, metadata={"description": "Comma-separated: evidence, references, guideline"})
-    format = fields.String(load_default=None, validate=validate.OneOf(("json", "jsonld")))
+    expand = fields.String(
+        load_default=None, metadata={"description": "Comma-separated: evidence, references, guideline"}
+    )
+    format = fields.String(load_default=None, metadata={"description": FORMAT_HELP})
 
 
 class PlainItemArgs(Schema):
-    format = fields.String(load_default=None, validate=validate.OneOf(("json", "jsonld")))
+    format = fields.String(load_default=None, metadata={"description": FORMAT_HELP})
 
 
 class SearchArgs(Schema):
-    q = fields.String(load_default="", metadata={"description": "Query (whoosh syntax: AND OR NOT, \"phrases\", field:value)"})
+    q = fields.String(
+        load_default="", metadata={"description": 'Query (whoosh syntax: AND OR NOT, "phrases", field:value)'}
+    )
     type = fields.String(load_default=None, validate=validate.OneOf(ALL_TYPES))
     sort = fields.String(load_default="relevance", validate=validate.OneOf(("relevance", "year", "-year")))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))

@@ -13,7 +13,9 @@ from api.errors import ApiProblem
 JSON = "application/json"
 
 
-def json_response(data: Any, status: int = 200, mimetype: str = JSON, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    data: Any, status: int = 200, mimetype: str = JSON, headers: dict[str, str] | None = None
+) -> Response:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     response = Response(body, status=status, mimetype=mimetype)
     if headers:
@@ -21,18 +23,33 @@ def json_response(data: Any, status: int = 200, mimetype: str = JSON, headers: d
     return response
 
 
+def project_rights() -> dict[str, str]:
+    config = current_app.config
+    return {
+        "holder": "mtkb",
+        "licence": config["PROJECT_LICENCE"],
+        "url": config["PROJECT_LICENCE_URL"],
+        "applies_to": "the project's own text: summaries, notes, corrections and data curation",
+    }
+
+
+def hdir_rights() -> dict[str, str]:
+    config = current_app.config
+    return {
+        "holder": "Helsedirektoratet",
+        "licence": config["HDIR_LICENCE"],
+        "url": config["HDIR_LICENCE_URL"],
+        "attribution": "Innhold fra Helsedirektoratet, gjengitt under NLOD",
+        "applies_to": "Helsedirektoratet's recommendation wording, grading and guideline data, "
+        "reproduced unaltered",
+    }
+
+
 def rights(records: list[dict[str, Any]]) -> list[dict[str, str]]:
     """The licences that apply to `records`: the project's own text always, and NLOD with Helsedirektoratet's
     attribution when any record carries Helsedirektoratet content."""
-    config = current_app.config
-    out = [{"holder": "mtkb", "licence": config["PROJECT_LICENCE"], "url": config["PROJECT_LICENCE_URL"],
-            "applies_to": "the project's own text: summaries, notes, corrections and data curation"}]
-    if any(r.get("licence") == config["HDIR_LICENCE"] or r.get("attribution") == "Helsedirektoratet"
-           for r in records):
-        out.append({"holder": "Helsedirektoratet", "licence": config["HDIR_LICENCE"], "url": config["HDIR_LICENCE_URL"],
-                    "attribution": "Innhold fra Helsedirektoratet, gjengitt under NLOD",
-                    "applies_to": "Helsedirektoratet's recommendation wording, grading and guideline data"})
-    return out
+    hdir = any(r.get("licence") == current_app.config["HDIR_LICENCE"] for r in records)
+    return [project_rights(), hdir_rights()] if hdir else [project_rights()]
 
 
 def license_links(records: list[dict[str, Any]]) -> list[str]:
@@ -45,7 +62,9 @@ def page(records: list[dict[str, Any]], args: dict[str, Any], key: str = "items"
     total, number, per_page = len(records), args["page"], args["per_page"]
     last = max(1, -(-total // per_page))
     if number > last:
-        raise ApiProblem(400, f"page {number} is out of range: there are {last} page(s)", {"page": [f"at most {last}"]})
+        raise ApiProblem(
+            400, f"page {number} is out of range: there are {last} page(s)", {"page": [f"at most {last}"]}
+        )
     chosen = records[(number - 1) * per_page : number * per_page]
     links = []
     for rel, target in (("first", 1), ("prev", number - 1), ("next", number + 1), ("last", last)):

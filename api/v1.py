@@ -13,7 +13,7 @@ from api.namespaces.collections import collection
 
 
 class ProblemApi(Api):
-    """An Api whose every error goes through `api.errors.to_problem` (restx otherwise answers its own shape)."""
+    """An Api whose every error goes through `api.errors.to_problem` (not restx's own error shape)."""
 
     def handle_error(self, e: Exception) -> Any:
         return to_problem(e)
@@ -26,15 +26,20 @@ class ProblemApi(Api):
 def init_app(app: Flask) -> None:
     blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
     api = ProblemApi(
-        blueprint, version="1.0", title="mtkb API",
+        blueprint,
+        version="1.0",
+        title="mtkb API",
         description="Guideline recommendations, evidence grades, study summaries and references on music "
-                    "therapy in substance use treatment (Norway). Read-only, keyless, CORS open.",
-        doc="/docs", default_mediatype="application/json",
+        "therapy in substance use treatment (Norway). Read-only, keyless, CORS open.",
+        doc="/docs",
+        default_mediatype="application/json",
     )
     api.add_namespace(root.ns, path="")
     api.add_namespace(recommendations.ns)
     api.add_namespace(collection("guidelines", "guideline", "National guidelines"))
-    api.add_namespace(collection("evidence", "evidence", "Evidence summaries: reviews, meta-analyses, overviews"))
+    api.add_namespace(
+        collection("evidence", "evidence", "Evidence summaries: reviews, meta-analyses, overviews")
+    )
     api.add_namespace(collection("reports", "report", "Norwegian user-experience reports"))
     api.add_namespace(collection("facts", "fact", "Key figures and procedure codes"))
     api.add_namespace(references.ns)

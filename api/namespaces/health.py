@@ -19,10 +19,15 @@ class Health(Resource):
         """Status, content version, item counts and index age."""
         build = current_build()
         built = datetime.fromisoformat(build.manifest["built_at"])
-        response = json_response({
-            "status": "ok", "content_version": build.version, "build": build.build_id,
-            "built_at": build.manifest["built_at"], "index_age_seconds": int((datetime.now(UTC) - built).total_seconds()),
-            "counts": build.manifest["counts"],
-        })
+        response = json_response(
+            {
+                "status": "ok",
+                "content_version": build.version,
+                "build": build.build_id,
+                "built_at": build.manifest["built_at"],
+                "index_age_seconds": int((datetime.now(UTC) - built).total_seconds()),
+                "counts": build.manifest["counts"],
+            }
+        )
         response.headers["Cache-Control"] = "no-cache"
         return response

@@ -15,8 +15,11 @@ from api.negotiation import negotiate_item
 from api.params import ItemArgs, RecommendationListArgs, read_args
 from api.render import page
 
-ns = Namespace("recommendations", description="Guideline recommendations on music therapy, with their grade "
-               "and strength in the source's own terms")
+ns = Namespace(
+    "recommendations",
+    description="Guideline recommendations on music therapy, with their grade "
+    "and strength in the source's own terms",
+)
 model = models.for_type(ns, "recommendation")
 EXPANSIONS = ("evidence", "references", "guideline")
 
@@ -36,7 +39,9 @@ def _evidence(build: Any, ident: str) -> dict[str, Any]:
     record = dict(build.record("evidence", ident))
     if record.get("superseded_by"):
         newer = build.record("evidence", record["superseded_by"])
-        record["superseded_by_item"] = {k: newer[k] for k in ("id", "title", "year", "studies", "participants")}
+        record["superseded_by_item"] = {
+            k: newer[k] for k in ("id", "title", "year", "studies", "participants")
+        }
     return record
 
 
@@ -51,9 +56,14 @@ def expand(rec: dict[str, Any], wanted: set[str]) -> dict[str, Any]:
         expanded["evidence_considered"] = [_evidence(build, e) for e in rec["evidence_considered"]]
         expanded["newer_evidence"] = [_evidence(build, e) for e in rec["newer_evidence"]]
     if "references" in wanted:
-        keys = dict.fromkeys([*rec["references"], *rec["guideline_references"],
-                              *([rec["citation_reference"]] if rec.get("citation_reference") else []),
-                              *(c["key"] for c in rec["citations"])])
+        keys = dict.fromkeys(
+            [
+                *rec["references"],
+                *rec["guideline_references"],
+                *([rec["citation_reference"]] if rec.get("citation_reference") else []),
+                *(c["key"] for c in rec["citations"]),
+            ]
+        )
         expanded["references"] = [build.record("reference", k) for k in keys]
     corrections = [{"item_type": "recommendation", "item_id": rec["id"], **c} for c in rec["corrections"]]
     for group in ("evidence_considered", "newer_evidence"):
@@ -72,7 +82,9 @@ class RecommendationList(Resource):
         args = read_args(RecommendationListArgs)
         build = current_build()
         if args["guideline"] and build.record("guideline", args["guideline"]) is None:
-            raise ApiProblem(400, f"unknown guideline {args['guideline']!r}", {"guideline": ["no such guideline"]})
+            raise ApiProblem(
+                400, f"unknown guideline {args['guideline']!r}", {"guideline": ["no such guideline"]}
+            )
         records = sorted(build.of_type("recommendation"), key=lambda r: r["id"])
         return page(updated_filter([r for r in records if _matches(r, args)], args), args)
 
@@ -88,8 +100,11 @@ class RecommendationItem(Resource):
         wanted = {w.strip() for w in (args["expand"] or "").split(",") if w.strip()}
         unknown = wanted - set(EXPANSIONS)
         if unknown:
-            raise ApiProblem(400, f"cannot expand {', '.join(sorted(unknown))}; choose from {', '.join(EXPANSIONS)}",
-                             {"expand": [f"unknown: {', '.join(sorted(unknown))}"]})
+            raise ApiProblem(
+                400,
+                f"cannot expand {', '.join(sorted(unknown))}; choose from {', '.join(EXPANSIONS)}",
+                {"expand": [f"unknown: {', '.join(sorted(unknown))}"]},
+            )
         if wanted and args["format"] != "jsonld":
             rec = expand(rec, wanted)
         return negotiate_item("recommendation", rec, args["format"])

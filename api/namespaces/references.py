@@ -20,8 +20,10 @@ model = models.for_type(ns, "reference")
 
 def _matches(ref: dict[str, Any], args: dict[str, Any]) -> bool:
     year = ref.get("year")
-    names = " ".join(f"{p.get('family') or ''} {p.get('given') or ''} {p.get('literal') or ''}"
-                     for p in [*ref["authors"], *ref["editors"]]).lower()
+    names = " ".join(
+        f"{p.get('family') or ''} {p.get('given') or ''} {p.get('literal') or ''}"
+        for p in [*ref["authors"], *ref["editors"]]
+    ).lower()
     return (
         (args["type"] is None or ref["entry_type"] == args["type"].lower())
         and (args["year_from"] is None or (year is not None and year >= args["year_from"]))

@@ -13,11 +13,26 @@ from flask import request
 
 JSONLD = "application/ld+json"
 CONTEXT = "https://schema.org"
-EVIDENCE_LEVELS = {"A": "EvidenceLevelA", "B": "EvidenceLevelB", "C": "EvidenceLevelC", "D": "EvidenceLevelC",
-                   "consensus": "EvidenceLevelC"}
-REFERENCE_TYPES = {"article": "ScholarlyArticle", "book": "Book", "inbook": "Chapter", "incollection": "Chapter",
-                   "techreport": "Report", "report": "Report", "manual": "CreativeWork", "misc": "CreativeWork",
-                   "online": "WebPage", "phdthesis": "Thesis", "mastersthesis": "Thesis"}
+EVIDENCE_LEVELS = {
+    "A": "EvidenceLevelA",
+    "B": "EvidenceLevelB",
+    "C": "EvidenceLevelC",
+    "D": "EvidenceLevelC",
+    "consensus": "EvidenceLevelC",
+}
+REFERENCE_TYPES = {
+    "article": "ScholarlyArticle",
+    "book": "Book",
+    "inbook": "Chapter",
+    "incollection": "Chapter",
+    "techreport": "Report",
+    "report": "Report",
+    "manual": "CreativeWork",
+    "misc": "CreativeWork",
+    "online": "WebPage",
+    "phdthesis": "Thesis",
+    "mastersthesis": "Thesis",
+}
 
 
 def _self(path: str) -> str:
@@ -26,13 +41,14 @@ def _self(path: str) -> str:
 
 def recommendation(rec: dict[str, Any], guideline: dict[str, Any] | None) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "@context": CONTEXT, "@type": "MedicalGuidelineRecommendation",
-        "@id": _self(f"/api/v1/recommendations/{rec['id']}"), "name": rec["title"],
+        "@context": CONTEXT,
+        "@type": "MedicalGuidelineRecommendation",
+        "@id": _self(f"/api/v1/recommendations/{rec['id']}"),
+        "name": rec["title"],
         "recommendationStrength": f"{rec['strength']['value']} ({rec['strength']['basis']})",
         "evidenceOrigin": f"{rec['grade']['system']}: {rec['grade']['term']}",
         "guidelineSubject": {"@type": "MedicalTherapy", "name": "Musikkterapi"},
         "recognizingAuthority": {"@type": "Organization", "name": rec["attribution"]},
-        "inLanguage": rec["lang"],
     }
     if rec["grade"]["code"] in EVIDENCE_LEVELS:
         out["evidenceLevel"] = f"https://schema.org/{EVIDENCE_LEVELS[rec['grade']['code']]}"
@@ -43,8 +59,11 @@ def recommendation(rec: dict[str, Any], guideline: dict[str, Any] | None) -> dic
     if rec.get("url"):
         out["url"] = rec["url"]
     if guideline is not None:
-        doc: dict[str, Any] = {"@type": "MedicalGuideline", "name": guideline["title"],
-                               "@id": _self(f"/api/v1/guidelines/{guideline['id']}")}
+        doc: dict[str, Any] = {
+            "@type": "MedicalGuideline",
+            "name": guideline["title"],
+            "@id": _self(f"/api/v1/guidelines/{guideline['id']}"),
+        }
         if guideline.get("url"):
             doc["url"] = guideline["url"]
         out["subjectOf"] = doc
@@ -53,8 +72,11 @@ def recommendation(rec: dict[str, Any], guideline: dict[str, Any] | None) -> dic
 
 def guideline(item: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "@context": CONTEXT, "@type": "MedicalGuideline", "@id": _self(f"/api/v1/guidelines/{item['id']}"),
-        "name": item["title"], "recognizingAuthority": {"@type": "Organization", "name": item["publisher"]},
+        "@context": CONTEXT,
+        "@type": "MedicalGuideline",
+        "@id": _self(f"/api/v1/guidelines/{item['id']}"),
+        "name": item["title"],
+        "recognizingAuthority": {"@type": "Organization", "name": item["publisher"]},
         "guidelineSubject": {"@type": "MedicalTherapy", "name": "Musikkterapi"},
     }
     if item.get("published"):
@@ -74,8 +96,13 @@ def _person(p: dict[str, Any]) -> dict[str, Any]:
 
 def reference(ref: dict[str, Any]) -> dict[str, Any]:
     kind = REFERENCE_TYPES.get(ref["entry_type"], "CreativeWork")
-    out: dict[str, Any] = {"@context": CONTEXT, "@type": kind, "@id": _self(f"/api/v1/references/{ref['key']}"),
-                           "name": ref["title"], "identifier": ref["key"]}
+    out: dict[str, Any] = {
+        "@context": CONTEXT,
+        "@type": kind,
+        "@id": _self(f"/api/v1/references/{ref['key']}"),
+        "name": ref["title"],
+        "identifier": ref["key"],
+    }
     if ref.get("authors"):
         out["author"] = [_person(p) for p in ref["authors"]]
     if ref.get("editors"):
@@ -96,8 +123,14 @@ def reference(ref: dict[str, Any]) -> dict[str, Any]:
 
 
 def evidence(item: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"@context": CONTEXT, "@type": "CreativeWork", "@id": _self(f"/api/v1/evidence/{item['id']}"),
-                           "name": item["title"], "dateCreated": str(item["year"]), "inLanguage": item["lang"]}
+    out: dict[str, Any] = {
+        "@context": CONTEXT,
+        "@type": "CreativeWork",
+        "@id": _self(f"/api/v1/evidence/{item['id']}"),
+        "name": item["title"],
+        "dateCreated": str(item["year"]),
+        "inLanguage": item["lang"],
+    }
     if item.get("summary_en"):
         out["abstract"] = item["summary_en"]
     return out

@@ -1,0 +1,66 @@
+"""The OpenAPI document validates, documents every parameter, and its models match the marshmallow schemas."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+
+from api.params import ItemArgs, PageArgs, RecommendationListArgs, ReferenceListArgs, SearchArgs
+from mtkb.schemas import SCHEMAS
+
+
+@pytest.fixture(scope="module")
+def spec(app) -> dict:
+    with app.test_client() as client:
+        response = client.get("/api/v1/swagger.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_swagger_document_validates(spec: dict) -> None:
+    validate(spec)
+    assert spec["basePath"] == "/api/v1"
+
+
+def test_swagger_ui_is_served(client: FlaskClient) -> None:
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200 and b"swagger" in response.get_data().lower()
+
+
+@pytest.mark.parametrize(
+    ("name", "schema"),
+    [
+        ("Guideline", "guideline"),
+        ("Recommendation", "recommendation"),
+        ("Evidence", "evidence"),
+        ("Report", "report"),
+        ("Fact", "fact"),
+        ("Reference", "reference"),
+    ],
+)
+def test_models_match_marshmallow_schemas(spec: dict, name: str, schema: str) -> None:
+    model = spec["definitions"][name]["properties"]
+    dumped = {f.data_key or n for n, f in SCHEMAS[schema]().fields.items() if not f.load_only}
+    assert set(model) == dumped
+
+
+@pytest.mark.parametrize(
+    ("path", "args"),
+    [
+        ("/recommendations", RecommendationListArgs),
+        ("/references", ReferenceListArgs),
+        ("/search", SearchArgs),
+        ("/evidence", PageArgs),
+        ("/recommendations/{ident}", ItemArgs),
+    ],
+)
+def test_every_parameter_is_documented(spec: dict, path: str, args) -> None:
+    params = spec["paths"][path]["get"]["parameters"]
+    documented = {p["name"] for p in params if p["in"] == "query"}
+    assert documented == set(args().fields)
+
+
+def test_errors_are_documented(spec: dict) -> None:
+    responses = spec["paths"]["/recommendations/{ident}"]["get"]["responses"]
+    assert {"400", "404", "406"} <= set(responses)
