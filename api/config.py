@@ -50,6 +50,19 @@ RESTX_MASK_SWAGGER = False
 MAX_CONTENT_LENGTH = 64 * 1024
 """Largest request body accepted (the only body is a bibliography request)."""
 
+RATELIMIT_DEFAULT = "300 per minute"
+"""Requests a client may make (per worker when storage is memory://); flask-limiter syntax."""
+
+RATELIMIT_STORAGE_URI = "memory://"
+"""Where rate-limit counters live; memory:// counts per worker, redis://host:6379 shares them."""
+
+RATELIMIT_EXEMPT_LOOPBACK = True
+"""Clients on 127.0.0.0/8 or ::1 are not limited (load tests measure the service, not the limiter)."""
+
+TRUSTED_PROXIES = 0
+"""How many reverse proxies or CDN hops in front of the service may set X-Forwarded-For. With 0 the
+client address is the TCP peer and X-Forwarded-For is ignored."""
+
 
 def defaults() -> dict[str, Any]:
     """Every setting's default, by name."""

@@ -93,6 +93,8 @@ def _http_detail(error: HTTPException) -> str:
         return "no resource at this URL"
     if error.code == 405:
         return "this method is not allowed here; the API is read-only"
+    if error.code == 429:
+        return f"rate limit exceeded ({error.description}); retry after the time in Retry-After"
     if error.code == 413:
         return "request body too large"
     return str(error.description or error.name)
