@@ -15,6 +15,8 @@ from mtkb.errors import ContentError
 
 MAX_FRONT_MATTER = 64 * 1024
 """Front matter larger than this is refused: it is metadata, not content."""
+MAX_DEPTH = 16
+"""Front matter nested deeper than this is refused (PyYAML composes recursively)."""
 
 
 class _Loader(yaml.SafeLoader):
@@ -35,6 +37,14 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def _timestamp_as_string(loader: _Loader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+# An explicit `!!timestamp` tag stays a string too.
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_string)
+
+
 @dataclass(frozen=True)
 class Document:
     """A parsed Markdown file."""
@@ -45,12 +55,31 @@ class Document:
     body_line: int
 
 
+def _check_depth(source: str) -> None:
+    """Raise a YAML error at the first collection nested deeper than MAX_DEPTH. Parsing is iterative,
+    so this runs before the recursive composer can overflow the stack."""
+    depth = 0
+    for event in yaml.parse(source, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark: Any = event.start_mark
+                raise yaml.MarkedYAMLError(
+                    problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=mark
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _key_lines(node: yaml.Node, offset: int, prefix: str = "") -> dict[str, int]:
-    """Map 'a' and 'a.b' key paths (list items as 'a.0.b') to 1-based file lines."""
+    """Map 'a' and 'a.b' key paths (list items as 'a.0.b') to 1-based file lines. Raises a YAML error
+    at a key given twice in one mapping (YAML would silently keep the last value)."""
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             path = f"{prefix}{key.value}"
+            if path in lines:
+                raise yaml.MarkedYAMLError(problem=f"duplicate key {path!r}", problem_mark=key.start_mark)
             lines[path] = key.start_mark.line + offset
             lines.update(_key_lines(value, offset, path + "."))
     elif isinstance(node, yaml.SequenceNode):
@@ -73,14 +102,20 @@ def split(text: str, path: str) -> Document:
     if len(source) > MAX_FRONT_MATTER:
         raise ContentError.at(path, 2, f"front matter is larger than {MAX_FRONT_MATTER} bytes")
     try:
+        _check_depth(source)
         node = yaml.compose(source, Loader=_Loader)
+        field_lines = _key_lines(node, 2) if node else {}
         data = yaml.load(source, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 2
-        raise ContentError.at(path, line, f"invalid YAML: {exc.problem or exc}") from None
+        message = exc.problem or str(exc)
+        if exc.context and exc.context_mark and exc.problem_mark:
+            # where the unfinished construct began (an unclosed quote or bracket) is often the culprit
+            message += f" ({exc.context} from line {exc.context_mark.line + 2})"
+        raise ContentError.at(path, line, f"invalid YAML: {message}") from None
     except yaml.YAMLError as exc:
         raise ContentError.at(path, 2, f"invalid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ContentError.at(path, 2, "front matter must be a mapping of fields")
-    return Document(data, _key_lines(node, 2) if node else {}, "\n".join(lines[end + 1 :]), end + 2)
+    return Document(data, field_lines, "\n".join(lines[end + 1 :]), end + 2)
