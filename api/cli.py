@@ -128,3 +128,7 @@ def main() -> None:
     from api import create_app
 
     FlaskGroup(create_app=create_app, add_version_option=False, load_dotenv=False)(prog_name="mtkb")
+
+
+if __name__ == "__main__":
+    main()
