@@ -14,9 +14,12 @@ REFERENCE_LINK = "/api/v1/references/{key}"
 """Where a citation in rendered prose links to."""
 
 # A Pandoc citation group: [@key], [@key, p. 32], [see @a; @b]. Keys start with a letter, digit or _
-# and may hold internal punctuation, but never end with it.
+# and may hold internal punctuation, but never end with it. A prefix ends in a space, so that an email
+# address (post@example.no) is never read as a citation.
 _GROUP = re.compile(r"\[([^\[\]]*?@[^\[\]]*?)\](?!\()")
-_ITEM = re.compile(r"(?P<prefix>[^@;]*?)-?@(?P<key>[\w](?:[\w:.#$%&\-+?<>~/]*[\w])?)(?:,\s*(?P<loc>[^;]+))?")
+_ITEM = re.compile(
+    r"(?P<prefix>(?:[^@;]*\s)?)-?@(?P<key>[\w](?:[\w:.#$%&\-+?<>~/]*[\w])?)(?:,\s*(?P<loc>[^;]+))?"
+)
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
 _ALLOWED_TAGS = {
@@ -50,12 +53,16 @@ def find_citations(body: str, first_line: int = 1) -> tuple[Citation, ...]:
     """Every citation in `body`, with the file line it stands on (`first_line` is the body's first line)."""
     found = []
     for group in _GROUP.finditer(body):
-        line = first_line + body.count("\n", 0, group.start())
+        offset = group.start(1)
         for part in group.group(1).split(";"):
             match = _ITEM.fullmatch(part.strip())
             if match:
+                # the line of the key itself: a group may run over several lines
+                at = offset + part.index("@")
                 loc = match.group("loc")
-                found.append(Citation(match.group("key"), loc.strip() if loc else None, line))
+                line = first_line + body.count("\n", 0, at)
+                found.append(Citation(match.group("key"), " ".join(loc.split()) if loc else None, line))
+            offset += len(part) + 1
     return tuple(found)
 
 

@@ -35,7 +35,9 @@ def test_windows_line_endings() -> None:
     assert doc.field_lines == {"id": 2, "title": 3}
 
 
-@pytest.mark.parametrize("text", ["", "id: a\n---\n", "# Overskrift\n\n---\nid: a\n---\n", " \n---\nid: a\n---"])
+@pytest.mark.parametrize(
+    "text", ["", "id: a\n---\n", "# Overskrift\n\n---\nid: a\n---\n", " \n---\nid: a\n---"]
+)
 def test_missing_front_matter(text: str) -> None:
     assert problem(text) == "kb/x.md:1: missing front matter: the file must start with a '---' line"
 
@@ -57,7 +59,10 @@ def test_unclosed_front_matter(text: str) -> None:
             "---\nid: a\nreferences: [a, b\nverification: x\n---\n",
             "4: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence from line 3)",
         ),
-        ("---\nid: a\n\tlang: nb\n---\n", "3: invalid YAML: found character '\\t' that cannot start any token"),
+        (
+            "---\nid: a\n\tlang: nb\n---\n",
+            "3: invalid YAML: found character '\\t' that cannot start any token",
+        ),
     ],
 )
 def test_invalid_yaml_names_the_line(text: str, expected: str) -> None:
@@ -122,6 +127,11 @@ def test_dates_stay_strings() -> None:
         "when": "2001-12-14t21:59:43.10-05:00",
         "tagged": "2017-01-24",
     }
+
+
+def test_only_true_and_false_are_booleans() -> None:
+    doc = split("---\nlang: no\nb: yes\nc: on\nd: true\ne: False\n---\n", "kb/x.md")
+    assert doc.data == {"lang": "no", "b": "yes", "c": "on", "d": True, "e": False}
 
 
 def test_other_scalars_keep_their_yaml_types() -> None:

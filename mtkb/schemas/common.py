@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mtkb import ITEM_TYPES
 from mtkb.prose import render_html
@@ -21,8 +21,21 @@ VERIFICATION_STATUSES = ("verified", "seeds-only", "unverified")
 class Tuple(fields.List):
     """A list in YAML and JSON, a tuple in the record (records are frozen)."""
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[Any, ...]:
+    # marshmallow's stubs say a List field loads a list; this one deliberately loads a tuple.
+    def _deserialize(  # type: ignore[override]
+        self, value: Any, attr: Any, data: Any, **kwargs: Any
+    ) -> tuple[Any, ...]:
         return tuple(super()._deserialize(value, attr, data, **kwargs))
+
+
+def count() -> fields.Integer:
+    """A number of studies, participants or informants: a whole number from 0, or null when unknown."""
+    return fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0))
+
+
+def required_summary() -> fields.String:
+    """`summary_en` where it is required (recommendations and evidence)."""
+    return fields.String(required=True, validate=validate.Length(min=1))
 
 
 def slugs(**kwargs: Any) -> Tuple:
@@ -81,3 +94,12 @@ class ItemSchema(Schema):
 
     class Meta:
         ordered = True
+
+    @validates_schema
+    def correction_ids_unique(self, data: dict[str, Any], **_: Any) -> None:
+        seen: set[str] = set()
+        for index, correction in enumerate(data.get("corrections", ())):
+            if correction.id in seen:
+                message = f"correction id {correction.id!r} is used twice in this item"
+                raise ValidationError({"corrections": {index: {"id": [message]}}})
+            seen.add(correction.id)

@@ -7,9 +7,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mtkb.records import Outcome
-from mtkb.schemas.common import BIBKEY, SLUG, ItemSchema, Tuple
+from mtkb.schemas.common import BIBKEY, SLUG, ItemSchema, Tuple, count, required_summary
 
-COUNT = {"load_default": None, "allow_none": True, "strict": True, "validate": validate.Range(min=0)}
 CERTAINTY = ("high", "moderate", "low", "very low", "unknown")
 
 
@@ -19,8 +18,8 @@ class OutcomeSchema(Schema):
     value = fields.Float(load_default=None, allow_none=True)
     ci_low = fields.Float(load_default=None, allow_none=True)
     ci_high = fields.Float(load_default=None, allow_none=True)
-    studies = fields.Integer(**COUNT)
-    participants = fields.Integer(**COUNT)
+    studies = count()
+    participants = count()
     certainty = fields.String(load_default="unknown", validate=validate.OneOf(CERTAINTY))
     summary = fields.String(load_default=None, allow_none=True)
 
@@ -29,7 +28,7 @@ class OutcomeSchema(Schema):
         low, high, value = data.get("ci_low"), data.get("ci_high"), data.get("value")
         if low is not None and high is not None and low > high:
             raise ValidationError("ci_low is above ci_high", "ci_low")
-        if None not in (low, high, value) and not low <= value <= high:
+        if low is not None and high is not None and value is not None and not low <= value <= high:
             raise ValidationError("value lies outside its confidence interval", "value")
 
     @post_load
@@ -38,6 +37,7 @@ class OutcomeSchema(Schema):
 
 
 class EvidenceSchema(ItemSchema):
+    summary_en = required_summary()
     authors = Tuple(fields.String(), load_default=())
     organisation = fields.String(load_default=None, allow_none=True)
     year = fields.Integer(required=True, strict=True, validate=validate.Range(1900, 2100))
@@ -45,9 +45,9 @@ class EvidenceSchema(ItemSchema):
     published = fields.Boolean(required=True)
     design = fields.String(required=True)
     population = fields.String(load_default=None, allow_none=True)
-    studies = fields.Integer(**COUNT)
-    controlled_studies = fields.Integer(**COUNT)
-    participants = fields.Integer(**COUNT)
+    studies = count()
+    controlled_studies = count()
+    participants = count()
     participants_scope = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(("all", "controlled"))
     )
@@ -57,14 +57,20 @@ class EvidenceSchema(ItemSchema):
     reference = fields.String(load_default=None, allow_none=True, validate=BIBKEY)
     supersedes = fields.List(fields.String(), dump_only=True)
 
-    @validates_schema
-    def counts_agree(self, data: dict[str, Any], **_: Any) -> None:
+    @validates_schema(pass_original=True)
+    def counts_agree(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        def given(*names: str) -> str:
+            """The first of `names` the front matter has (so that the error has its line)."""
+            present = original if isinstance(original, dict) else {}
+            return next((name for name in names if name in present), names[0])
+
         if not data.get("authors") and not data.get("organisation"):
-            raise ValidationError("give authors or an organisation", "authors")
+            raise ValidationError("give authors or an organisation", given("authors", "organisation"))
         studies, controlled = data.get("studies"), data.get("controlled_studies")
         if studies is not None and controlled is not None and controlled > studies:
             raise ValidationError("more controlled studies than studies", "controlled_studies")
         if data.get("participants") is not None and data.get("participants_scope") is None:
             raise ValidationError(
-                "say which studies the participants belong to (all or controlled)", "participants_scope"
+                "say which studies the participants belong to (all or controlled)",
+                given("participants_scope", "participants"),
             )

@@ -7,15 +7,13 @@ from typing import Any
 from marshmallow import Schema, fields, post_load, validate
 
 from mtkb.records import Informants
-from mtkb.schemas.common import BIBKEY, ItemSchema, Tuple
-
-COUNT = {"load_default": None, "allow_none": True, "strict": True, "validate": validate.Range(min=0)}
+from mtkb.schemas.common import BIBKEY, ItemSchema, Tuple, count
 
 
 class InformantsSchema(Schema):
-    users = fields.Integer(**COUNT)
-    staff = fields.Integer(**COUNT)
-    total = fields.Integer(**COUNT)
+    users = count()
+    staff = count()
+    total = count()
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> Informants:

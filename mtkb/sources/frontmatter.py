@@ -1,11 +1,13 @@
 """Split a Markdown file into YAML front matter and body, keeping the line of every front-matter key.
 
-The YAML loader is safe and strict: no anchors or aliases (so no "billion laughs"), dates stay strings
-(the schemas parse them), and every key's line is recorded so that errors can point at it.
+The YAML loader is safe and strict: no aliases (so no "billion laughs"), no duplicate keys, no deep
+nesting; dates stay strings (the schemas parse them) and only true/false are booleans (`no` is a
+language); every key's line is recorded so that errors can point at it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +21,12 @@ MAX_DEPTH = 16
 """Front matter nested deeper than this is refused (PyYAML composes recursively)."""
 
 
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_BOOL = "tag:yaml.org,2002:bool"
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader without timestamps and without aliases."""
+    """SafeLoader without timestamps, without aliases, and with YAML 1.2 booleans."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -32,9 +38,12 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_TIMESTAMP, _BOOL)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# Booleans as in YAML 1.2: only true and false. YAML 1.1 also reads yes/no/on/off as booleans, which
+# would turn `lang: no` (Norwegian) into False.
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def _timestamp_as_string(loader: _Loader, node: yaml.ScalarNode) -> str:
@@ -42,7 +51,7 @@ def _timestamp_as_string(loader: _Loader, node: yaml.ScalarNode) -> str:
 
 
 # An explicit `!!timestamp` tag stays a string too.
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_string)
+_Loader.add_constructor(_TIMESTAMP, _timestamp_as_string)
 
 
 @dataclass(frozen=True)
