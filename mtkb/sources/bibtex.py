@@ -8,13 +8,14 @@ the good ones.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import bibtexparser
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
-from bibtexparser.model import Block, DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
+from bibtexparser.model import Block, DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, Field
 from pylatexenc.latex2text import LatexNodes2Text
 
 from mtkb.errors import ContentProblem
@@ -47,6 +48,11 @@ NAMES = ("author", "editor")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 MAX_FIELD = 20_000
 """A field longer than this is refused (abstracts included)."""
+
+# bibtexparser and pylatexenc log the problems they meet; each is reported here with file and line
+# instead, so their own messages (with 0-based lines) would only repeat it on stderr.
+for _library in ("bibtexparser", "pylatexenc"):
+    logging.getLogger(_library).addHandler(logging.NullHandler())
 
 _latex = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 _macro = re.compile(r"^[A-Za-z_][\w\-:.+/]*$")
@@ -104,9 +110,14 @@ def _resolve(raw: str, strings: dict[str, str]) -> str:
 
 
 def _decode(value: str) -> str:
+    """LaTeX to text. Raises ValueError for LaTeX that cannot be decoded."""
     if "\\" not in value and "{" not in value and "~" not in value and "--" not in value:
         return " ".join(value.split())
-    return " ".join(_latex.latex_to_text(value).replace("\xa0", " ").split())
+    try:
+        text = _latex.latex_to_text(value)
+    except Exception:  # pylatexenc fails with arbitrary errors on some macros (e.g. `\title`)
+        raise ValueError(f"cannot decode the LaTeX in {value[:60]!r}") from None
+    return " ".join(text.replace("\xa0", " ").split())
 
 
 def _strip_braces(value: str) -> str:
@@ -225,19 +236,32 @@ def _decode_bytes(raw: bytes, display: str, result: BibResult) -> tuple[str, set
         return raw.decode("utf-8", errors="replace"), bad
 
 
-def _entry_lines(raw: str, start: int) -> range:
-    return range(start, start + raw.count("\n") + 1)
+def _entry_lines(raw: str | None, start: int) -> range:
+    return range(start, start + (raw or "").count("\n") + 1)
 
 
-def _failure_message(failed: Block) -> str:
+def _line(block: Block | Field) -> int:
+    """The 1-based line a block starts on (bibtexparser counts from 0)."""
+    return (block.start_line or 0) + 1
+
+
+def _is_entry(failed: Block) -> bool:
+    """Whether a failed block was meant as an entry (not a @string, @comment or @preamble)."""
+    if isinstance(failed, DuplicateBlockKeyBlock | DuplicateFieldKeyBlock):
+        return isinstance(failed.ignore_error_block, Entry)
+    return not re.match(r"\s*@\s*(string|comment|preamble)\b", failed.raw or "", re.I)
+
+
+def _failure_message(failed: Block, display: str) -> str:
     """What is wrong with a block bibtexparser could not use."""
     if isinstance(failed, DuplicateBlockKeyBlock):
-        return f"duplicate entry key {failed.key!r}"
+        kind = "entry" if isinstance(failed.ignore_error_block, Entry) else "@string"
+        return f"duplicate {kind} key {failed.key!r} (first at {display}:{_line(failed.previous_block)})"
     if isinstance(failed, DuplicateFieldKeyBlock):
         entry = failed.ignore_error_block
         key = entry.key if isinstance(entry, Entry) else "?"
         return f"entry {key!r} has a field twice: {', '.join(sorted(failed.duplicate_keys))}"
-    # A syntax error's text is in `abort_reason`; str() of it is empty.
+    # A syntax error's text is in `abort_reason`; str() of that exception is empty.
     error = getattr(failed, "error", None)
     reason = (getattr(error, "abort_reason", None) or str(error or "")).strip()
     return f"BibTeX syntax error: {reason.splitlines()[0] if reason else 'unreadable block'}"
@@ -252,17 +276,14 @@ def read_bib(file: Path, display: str, result: BibResult, pending: dict[str, tup
         try:
             strings[block.key.lower()] = _resolve(block.value, strings)
         except ValueError as exc:
-            result.problems.append(
-                ContentProblem(display, block.start_line + 1, f"@string {block.key}: {exc}")
-            )
+            result.problems.append(ContentProblem(display, _line(block), f"@string {block.key}: {exc}"))
     for failed in library.failed_blocks:
-        result.entries_seen += 1
-        line = failed.start_line + 1
-        result.problems.append(ContentProblem(display, line, _failure_message(failed)))
+        result.entries_seen += _is_entry(failed)
+        result.problems.append(ContentProblem(display, _line(failed), _failure_message(failed, display)))
     for entry in library.entries:
         result.entries_seen += 1
-        line = entry.start_line + 1
-        field_lines = {f.key.lower(): f.start_line + 1 for f in entry.fields}
+        line = _line(entry)
+        field_lines = {f.key.lower(): _line(f) for f in entry.fields}
         origin = Origin(display, line, field_lines)
         if bad_lines & set(_entry_lines(entry.raw, line)):
             continue  # already reported as not UTF-8
@@ -275,36 +296,38 @@ def read_bib(file: Path, display: str, result: BibResult, pending: dict[str, tup
                     raise ValueError(f"field {f.key!r}: {exc}") from None
             crossref = values.pop("crossref", None)
             if crossref:
-                pending[entry.key] = (
-                    Reference(
+                if not _is_duplicate(result, pending, entry.key, origin):
+                    child = Reference(
                         key=entry.key,
                         entry_type=entry.entry_type.lower(),
                         title=None,
                         fields=values,
                         origin=origin,
-                    ),
-                    crossref,
-                )
+                    )
+                    pending[entry.key] = (child, crossref)
                 continue
             ref = _build(entry.key, entry.entry_type.lower(), values, origin)
         except ValueError as exc:
             result.problems.append(ContentProblem(display, line, f"entry {entry.key!r}: {exc}"))
             continue
-        _add(result, ref)
+        if not _is_duplicate(result, pending, ref.key, origin):
+            result.references[ref.key] = ref
 
 
-def _add(result: BibResult, ref: Reference) -> None:
-    if ref.key in result.references:
-        first = result.references[ref.key].origin
-        result.problems.append(
-            ContentProblem(
-                ref.origin.path,
-                ref.origin.line,
-                f"duplicate entry key {ref.key!r} (first at {first.path}:{first.line})",
-            )
+def _is_duplicate(
+    result: BibResult, pending: dict[str, tuple[Reference, str]], key: str, origin: Origin
+) -> bool:
+    """Report `key` if an earlier entry (built, or waiting for its crossref) already has it."""
+    earlier = result.references.get(key) or (pending[key][0] if key in pending else None)
+    if earlier is None:
+        return False
+    first = earlier.origin
+    result.problems.append(
+        ContentProblem(
+            origin.path, origin.line, f"duplicate entry key {key!r} (first at {first.path}:{first.line})"
         )
-    else:
-        result.references[ref.key] = ref
+    )
+    return True
 
 
 def resolve_crossrefs(result: BibResult, pending: dict[str, tuple[Reference, str]]) -> None:
@@ -326,7 +349,7 @@ def resolve_crossrefs(result: BibResult, pending: dict[str, tuple[Reference, str
             values["booktitle"] = values.pop("title")
         values.update(child.fields)
         try:
-            _add(result, _build(key, child.entry_type, values, child.origin))
+            result.references[key] = _build(key, child.entry_type, values, child.origin)
         except ValueError as exc:
             result.problems.append(
                 ContentProblem(child.origin.path, child.origin.line, f"entry {key!r}: {exc}")
@@ -335,7 +358,7 @@ def resolve_crossrefs(result: BibResult, pending: dict[str, tuple[Reference, str
 
 def load_bibliography(files: list[tuple[Path, str]]) -> BibResult:
     """Read every (file, display path) pair into one bibliography."""
-    result, pending = BibResult(), {}
+    result, pending = BibResult(), dict[str, tuple[Reference, str]]()
     for file, display in files:
         read_bib(file, display, result, pending)
     resolve_crossrefs(result, pending)
