@@ -82,33 +82,41 @@ def load_corpus(kb_dir: Path, references_dir: Path) -> Corpus:
     return corpus
 
 
+def _line(item: Item, field_name: str, index: int | None = None) -> int:
+    """The line of a field, or of one element of a list field when it has its own line."""
+    if index is not None and f"{field_name}.{index}" in item.origin.field_lines:
+        return item.origin.field_lines[f"{field_name}.{index}"]
+    return item.origin.line_of(field_name)
+
+
 def _add_item(corpus: Corpus, item: Item) -> None:
-    names = [(item.id, "id"), *((alias, "aliases") for alias in item.aliases)]
-    for name, field_name in names:
+    """Add `item` unless its id or one of its aliases is already an id or an alias of another item."""
+    names = [
+        ("id", item.id, _line(item, "id")),
+        *(("alias", a, _line(item, "aliases", i)) for i, a in enumerate(item.aliases)),
+    ]
+    for kind, name, line in names:
         owner = corpus.items.get(name) or corpus.items.get(corpus.aliases.get(name, ""))
         if owner is not None:
             where = f"{owner.origin.path}:{owner.origin.line}"
+            used = f"the id of {where}" if owner.id == name else f"an alias of {owner.id!r} ({where})"
             corpus.problems.append(
-                ContentProblem(
-                    item.origin.path,
-                    item.origin.line_of(field_name),
-                    f"id {name!r} is already used by {where}",
-                )
+                ContentProblem(item.origin.path, line, f"{kind} {name!r} is already {used}")
             )
             return
     corpus.items[item.id] = item
     corpus.aliases.update({alias: item.id for alias in item.aliases})
 
 
-def _links(item: Item) -> list[tuple[str, str, str]]:
-    """(field, target id, wanted type) for every link from `item` to another knowledge item."""
-    links: list[tuple[str, str, str]] = []
+def _links(item: Item) -> list[tuple[str, int, str, str]]:
+    """(field, line, target id, wanted type) for every link from `item` to another knowledge item."""
+    links: list[tuple[str, int, str, str]] = []
     if isinstance(item, Recommendation):
-        links.append(("guideline", item.guideline, "guideline"))
-        links += [("evidence_considered", e, "evidence") for e in item.evidence_considered]
-        links += [("newer_evidence", e, "evidence") for e in item.newer_evidence]
+        links.append(("guideline", _line(item, "guideline"), item.guideline, "guideline"))
+        for name in ("evidence_considered", "newer_evidence"):
+            links += [(name, _line(item, name, i), e, "evidence") for i, e in enumerate(getattr(item, name))]
     if isinstance(item, Evidence) and item.superseded_by:
-        links.append(("superseded_by", item.superseded_by, "evidence"))
+        links.append(("superseded_by", _line(item, "superseded_by"), item.superseded_by, "evidence"))
     return links
 
 
@@ -131,20 +139,22 @@ def _check_links(corpus: Corpus) -> None:
 def _report_broken_links(corpus: Corpus, item: Item, rejected: set[str]) -> bool:
     """Report each broken link of `item`; True when it has any."""
     problems = []
-    for field_name, target, wanted in _links(item):
+    for field_name, line, target, wanted in _links(item):
         found = corpus.items.get(target)
         if target in rejected:
             problem = "was rejected (see its own problems)"
         elif found is None:
             problem = "does not exist"
         elif found.type != wanted:
-            problem = f"is a {found.type}, not a {wanted}"
+            problem = f"is of type {found.type!r}, not {wanted!r}"
         elif found.id == item.id:
             problem = "is the item itself"
         else:
             continue
-        problems.append((item.origin.line_of(field_name), f"{field_name}: {wanted} {target!r} {problem}"))
-    cited_lines = {c.key: c.line for c in item.citations}
+        problems.append((line, f"{field_name}: {wanted} {target!r} {problem}"))
+    cited_lines: dict[str, int] = {}
+    for citation in item.citations:
+        cited_lines.setdefault(citation.key, citation.line)  # the first citation of a key
     for key in item.linked_keys():
         if key not in corpus.references:
             problems.append(
@@ -157,8 +167,10 @@ def _report_broken_links(corpus: Corpus, item: Item, rejected: set[str]) -> bool
 def _field_line_of_key(item: Item, key: str) -> int:
     for name in ("references", "guideline_references", "citation_reference", "reference"):
         value = getattr(item, name, None)
-        if value == key or (isinstance(value, tuple) and key in value):
-            return item.origin.line_of(name)
+        if value == key:
+            return _line(item, name)
+        if isinstance(value, tuple) and key in value:
+            return _line(item, name, value.index(key))
     return item.origin.line
 
 

@@ -79,6 +79,10 @@ class Guideline(Item):
     recommendations_total: int | None = None
     recommendations: tuple[str, ...] = ()  # derived by the corpus
 
+    def linked_keys(self) -> tuple[str, ...]:
+        extra = [self.reference] if self.reference else []
+        return tuple(dict.fromkeys([*super().linked_keys(), *extra]))
+
 
 @dataclass(frozen=True)
 class Wording:
