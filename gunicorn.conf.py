@@ -12,6 +12,9 @@ worker_class = "sync"
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
+limit_request_line = 8190  # gunicorn's maximum; longer request lines get its own (HTML) 414
+limit_request_fields = 50
+limit_request_field_size = 8190
 accesslog = "-"
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 
@@ -29,7 +32,9 @@ def on_starting(server: Any) -> None:
         from mtkb.corpus import load_corpus
 
         env = config.from_environment()
-        corpus = load_corpus(Path(env.get("KB_DIR", config.KB_DIR)), Path(env.get("REFERENCES_DIR", config.REFERENCES_DIR)))
+        corpus = load_corpus(
+            Path(env.get("KB_DIR", config.KB_DIR)), Path(env.get("REFERENCES_DIR", config.REFERENCES_DIR))
+        )
         corpus.raise_for_problems()
         info = build_index(corpus, index_dir)
         server.log.info("built index %s (content version %s)", info.path.name, info.version)

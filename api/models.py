@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_restx import Model, Namespace
 from flask_restx import fields as rx
-from marshmallow import Schema
+from marshmallow import Schema, validate
 from marshmallow import fields as ma
 
 from mtkb.schemas import SCHEMAS
@@ -28,7 +28,28 @@ _SIMPLE: list[tuple[type[ma.Field], type[rx.Raw]]] = [
 ]
 
 
+_NULLABLE: dict[type[rx.Raw], type[rx.Raw]] = {}
+
+
+def _nullable(cls: type[rx.Raw]) -> type[rx.Raw]:
+    """`cls` whose schema says `x-nullable: true` (Swagger 2.0 has no null type; tools read the extension)."""
+    if cls not in _NULLABLE:
+
+        def schema(self: rx.Raw) -> dict[str, Any]:
+            return {**cls.schema(self), "x-nullable": True}
+
+        _NULLABLE[cls] = type(f"Nullable{cls.__name__}", (cls,), {"schema": schema})
+    return _NULLABLE[cls]
+
+
 def _field(ns: Namespace, field: ma.Field) -> rx.Raw:
+    made = _plain_field(ns, field)
+    if field.allow_none and not isinstance(made, rx.Nested):
+        made.__class__ = _nullable(type(made))
+    return made
+
+
+def _plain_field(ns: Namespace, field: ma.Field) -> rx.Raw:
     kwargs: dict[str, Any] = {
         "required": bool(field.required),
         "description": field.metadata.get("description"),
@@ -41,10 +62,18 @@ def _field(ns: Namespace, field: ma.Field) -> rx.Raw:
         return rx.List(_field(ns, field.inner), **kwargs)
     if isinstance(field, ma.Url):
         return rx.String(**kwargs, example="https://example.org/")
+    if isinstance(field, ma.Function | ma.Method) and field.metadata.get("type") == "string":
+        return rx.String(**kwargs)
     for ma_type, rx_type in _SIMPLE:
         if isinstance(field, ma_type):
             return rx_type(**kwargs)
-    return rx.Raw(**kwargs)
+    return AnyValue(**kwargs)
+
+
+class AnyValue(rx.Raw):
+    """A value of any JSON type (a fact's value is a number or a string)."""
+
+    __schema_type__ = None  # type: ignore[assignment]
 
 
 def model_for_schema(ns: Namespace, schema_cls: type[Schema]) -> Model:
@@ -87,6 +116,11 @@ def page_of(ns: Namespace, model: Model, key: str = "items") -> Model:
     )
 
 
+def nullable(cls: type[rx.Raw], **kwargs: Any) -> rx.Raw:
+    """A restx field of type `cls` documented as nullable."""
+    return _nullable(cls)(**kwargs)
+
+
 def params(schema_cls: type[Schema]) -> dict[str, dict[str, Any]]:
     """OpenAPI query parameters for an args schema."""
     out = {}
@@ -103,9 +137,14 @@ def params(schema_cls: type[Schema]) -> dict[str, dict[str, Any]]:
             "type": kind,
             "description": field.metadata.get("description", name),
         }
-        choices = getattr(field.validate, "choices", None) if field.validate else None
-        if choices:
-            spec["enum"] = list(choices)
+        for validator in field.validators:
+            if isinstance(validator, validate.OneOf):
+                spec["enum"] = list(validator.choices)
+            if isinstance(validator, validate.Range):
+                if validator.min is not None:
+                    spec["minimum"] = validator.min
+                if validator.max is not None:
+                    spec["maximum"] = validator.max
         if isinstance(field, ma.Date):
             spec["format"] = "date"
         out[name] = spec

@@ -8,15 +8,19 @@ from typing import Any
 from flask import current_app, request
 from marshmallow import Schema, ValidationError, fields, validate
 
+from api import config
 from api.errors import ApiProblem
 from mtkb import ALL_TYPES
 
 FORMAT_HELP = "Representation for clients that cannot set Accept: json, jsonld (406 for others)"
 
 
+PER_PAGE = validate.Range(min=1, max=config.MAX_PER_PAGE)
+
+
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=None, validate=PER_PAGE)
     updated_since = fields.Date(load_default=None, metadata={"description": "Only items updated on or after"})
 
 
@@ -59,7 +63,7 @@ class SearchArgs(Schema):
     type = fields.String(load_default=None, validate=validate.OneOf(ALL_TYPES))
     sort = fields.String(load_default="relevance", validate=validate.OneOf(("relevance", "year", "-year")))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=None, validate=PER_PAGE)
     facets = fields.Boolean(load_default=True)
     highlight = fields.Boolean(load_default=True)
 

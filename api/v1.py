@@ -45,4 +45,6 @@ def init_app(app: Flask) -> None:
     api.add_namespace(references.ns)
     api.add_namespace(search.ns)
     api.add_namespace(health.ns)
+    for mediatype in ("application/problem+json", "application/ld+json"):
+        api.representations.setdefault(mediatype, api.representations["application/json"])
     app.register_blueprint(blueprint)

@@ -6,15 +6,29 @@ from datetime import UTC, datetime
 
 from flask import Response
 from flask_restx import Namespace, Resource
+from flask_restx import fields as rx
 
 from api.access import current_build
 from api.render import json_response
 
 ns = Namespace("health", description="Service status")
+health = ns.model(
+    "Health",
+    {
+        "status": rx.String(required=True, enum=["ok"]),
+        "content_version": rx.String(required=True),
+        "build": rx.String(required=True),
+        "built_at": rx.DateTime(required=True),
+        "index_age_seconds": rx.Integer(required=True),
+        "counts": rx.Raw(required=True, description="Records per type"),
+    },
+)
 
 
 @ns.route("")
 class Health(Resource):
+    @ns.response(200, "The service is answering", health)
+    @ns.response(503, "No index yet (problem+json)")
     def get(self) -> Response:
         """Status, content version, item counts and index age."""
         build = current_build()

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response
 from flask_restx import Namespace, Resource
+from flask_restx import fields as rx
 
 from api import models
 from api.access import current_build, get_record
@@ -54,10 +55,17 @@ class ReferenceItem(Resource):
         return negotiate_item("reference", get_record("reference", key), args.get("format"))
 
 
+citing = ns.model(
+    "CitingItem",
+    {"type": rx.String(required=True), "id": rx.String(required=True), "title": rx.String(required=True)},
+)
+
+
 @ns.route("/<string:key>/cited-by")
 @ns.param("key", "The BibTeX key")
 class ReferenceCitedBy(Resource):
     @ns.doc(params=models.params(PageArgs), responses=models.ERRORS)
+    @ns.response(200, "The knowledge items that cite the reference", models.page_of(ns, citing))
     def get(self, key: str) -> Response:
         """Every knowledge item that cites or rests on this reference."""
         args = read_args(PageArgs)

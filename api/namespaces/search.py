@@ -22,8 +22,8 @@ hit = ns.model(
         "id": rx.String(required=True),
         "title": rx.String(required=True),
         "snippet": rx.String(description="HTML with <mark> around matched words; everything else escaped"),
-        "score": rx.Float(),
-        "year": rx.Integer(),
+        "score": models.nullable(rx.Float),
+        "year": models.nullable(rx.Integer),
     },
 )
 result = ns.model(
@@ -35,7 +35,7 @@ result = ns.model(
         "per_page": rx.Integer(required=True),
         "hits": rx.List(rx.Nested(hit), required=True),
         "facets": rx.Raw(description="Counts per value for type, decade, grade, strength and lang"),
-        "suggestion": rx.String(description="A corrected query when this one finds little"),
+        "suggestion": models.nullable(rx.String, description="A corrected query when this one finds little"),
     },
 )
 

@@ -89,7 +89,9 @@ class ItemSchema(Schema):
     references = keys()
     corrections = Tuple(fields.Nested(CorrectionSchema), load_default=())
     body_markdown = fields.String(attribute="body", dump_only=True)
-    body_html = fields.Function(lambda item: render_html(item.body), dump_only=True)
+    body_html = fields.Function(
+        lambda item: render_html(item.body), dump_only=True, metadata={"type": "string"}
+    )
     citations = fields.List(fields.Nested(CitationSchema), dump_only=True)
 
     class Meta:

@@ -1,0 +1,405 @@
+"""The pages for people: search at `/`, one page per item, the privacy statement, and the embeddable widget.
+
+Pages are rendered on the server with Jinja (autoescaped) from the same build the JSON API answers from, so
+they work without JavaScript. The scripts in `api/static` only add what needs a browser: citing, copying and
+exporting, through the public JSON API. Every page carries a strict Content-Security-Policy (scripts and
+styles from this origin only, nothing inline, Trusted Types), which `api.http` leaves in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import nh3
+from flask import Blueprint, Flask, Response, current_app, make_response, render_template, request, url_for
+from markupsafe import Markup
+
+from api.access import current_build, get_record
+from api.namespaces.recommendations import expand
+from index import SearchRequest
+from mtkb import ALL_TYPES, ITEM_TYPES
+from mtkb.errors import IndexUnavailable, NotFound, QueryError
+from mtkb.prose import REFERENCE_LINK
+
+HERE = Path(__file__).resolve().parent
+LABELS: dict[str, dict[str, Any]] = json.loads((HERE / "templates" / "labels.json").read_text("utf-8"))
+UI_LANGS = tuple(LABELS)
+"""Languages of the page furniture; `?lang=en` switches from the default, Norwegian (bokmål)."""
+
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'; "
+    "require-trusted-types-for 'script'; trusted-types mtkb-sanitise"
+)
+"""CSP of our pages: nothing inline, nothing from elsewhere. The one Trusted Types policy parses citation
+HTML into an inert document that `site.js` copies from tag by tag (see `sanitise` there)."""
+
+COLLECTIONS = {
+    "recommendation": "recommendations",
+    "guideline": "guidelines",
+    "evidence": "evidence",
+    "report": "reports",
+    "fact": "facts",
+    "reference": "references",
+}
+"""The page path for each record type: `/recommendations/<id>` ... `/references/<key>`."""
+
+FILTERS = {"type": "type", "decade": "decade", "grade": "grade", "strength": "strength", "language": "lang"}
+"""Search page parameters that filter, and the facet and query field each stands for."""
+_FILTER_VALUE = re.compile(r"^[A-Za-z0-9]{1,20}$")
+SORTS = ("relevance", "-year", "year")
+PER_PAGE = 10
+MAX_PAGE = 1000
+LOG_RETENTION_DAYS = 14
+"""Privacy statement default when the deployment sets no ACCESS_LOG_RETENTION_DAYS."""
+
+_API_REFERENCE_HREF = re.compile(r'href="' + re.escape(REFERENCE_LINK.format(key="")) + r'([^"?#]+)"')
+_CODE_ID = re.compile(r"<code>([a-z0-9]+(?:-[a-z0-9]+)*)</code>")
+
+bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static")
+
+
+# ---- language, links and formatting (handed to every template) ---------------------------------------
+
+
+def ui_lang() -> str:
+    lang = request.args.get("lang", "")
+    return lang if lang in UI_LANGS else UI_LANGS[0]
+
+
+def link(endpoint: str, **values: Any) -> str:
+    """`url_for` that keeps the page language."""
+    if ui_lang() != UI_LANGS[0]:
+        values.setdefault("lang", ui_lang())
+    return url_for(endpoint, **values)
+
+
+def item_link(record_type: str, ident: str) -> str:
+    return link(f"pages.{record_type}", ident=ident)
+
+
+def lang_switch_url() -> str:
+    """This page in the other language."""
+    args = request.args.to_dict()
+    other = LABELS[ui_lang()]["other_lang"]
+    args.pop("lang", None)
+    if other != UI_LANGS[0]:
+        args["lang"] = other
+    return url_for(request.endpoint or "pages.search", **(request.view_args or {}), **args)
+
+
+_static_versions: dict[str, str] = {}
+
+
+def static_url(filename: str) -> str:
+    """The static file's URL with a content hash, so a changed file is never served from a stale cache."""
+    if filename not in _static_versions:
+        digest = hashlib.sha1((HERE / "static" / filename).read_bytes(), usedforsecurity=False)
+        _static_versions[filename] = digest.hexdigest()[:10]
+    return url_for("pages.static", filename=filename, v=_static_versions[filename])
+
+
+def fmt_date(value: str | None) -> str:
+    """An ISO date as people write it: `24. januar 2017`, `24 January 2017`."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value[:10])
+    month = LABELS[ui_lang()]["months"][day.month - 1]
+    return f"{day.day}. {month} {day.year}" if ui_lang() == "nb" else f"{day.day} {month} {day.year}"
+
+
+def fmt_num(value: float | int | None) -> str:
+    """A number with the page language's decimal sign and a real minus sign."""
+    if value is None:
+        return ""
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    if ui_lang() == "nb":
+        text = text.replace(".", ",")
+    return text.replace("-", "\u2212")
+
+
+def http_url(value: str | None) -> str | None:
+    """`value` if it is an http(s) URL, else None: content never gets to choose a `javascript:` link."""
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def doi_url(doi: str) -> str:
+    return "https://doi.org/" + quote(doi, safe="/:;()._-")
+
+
+def prose(body_html: str) -> Markup:
+    """An item's body (sanitised at build time) sanitised again here, with citation links and item ids
+    pointing at our pages instead of the JSON API."""
+    cleaned = nh3.clean(body_html, link_rel="noopener")
+    build = current_build()
+
+    def reference_href(match: re.Match[str]) -> str:
+        return f'href="{item_link("reference", match.group(1))}"'
+
+    def id_link(match: re.Match[str]) -> str:
+        ident = match.group(1)
+        for record_type in ITEM_TYPES:
+            if build.record(record_type, ident) is not None:
+                return f'<a href="{item_link(record_type, ident)}">{match.group(0)}</a>'
+        return match.group(0)
+
+    return Markup(_CODE_ID.sub(id_link, _API_REFERENCE_HREF.sub(reference_href, cleaned)))  # noqa: S704
+
+
+def snippet(html: str) -> Markup:
+    """A search snippet: escaped text with `<mark>` around matches, and nothing else."""
+    return Markup(nh3.clean(html, tags={"mark"}, attributes={}))  # noqa: S704
+
+
+def person(p: dict[str, Any]) -> str:
+    if p.get("literal"):
+        return str(p["literal"])
+    return ", ".join(x for x in (p.get("family"), p.get("given")) if x)
+
+
+def plain_reference(ref: dict[str, Any]) -> str:
+    """The reference as recorded, in one line (not a citation style: formatted citations come from the
+    API's citation endpoints, which `site.js` fills in)."""
+    t = LABELS[ui_lang()]
+    names = "; ".join(person(p) for p in ref["authors"])
+    if not names and ref["editors"]:
+        names = "; ".join(person(p) for p in ref["editors"]) + " (red.)"
+    parts = [f"{names} ({ref['year'] or t['no_year']})" if names else f"({ref['year'] or t['no_year']})"]
+    parts.append(ref["title"] or "")
+    container = ref.get("journal") or ref.get("booktitle")
+    if container:
+        issue = ", ".join(
+            x
+            for x in (
+                ref.get("volume") and (ref["volume"] + (f"({ref['number']})" if ref.get("number") else "")),
+                not ref.get("volume") and ref.get("number"),
+                ref.get("pages"),
+            )
+            if x
+        )
+        parts.append(container + (f", {issue}" if issue else ""))
+    publisher = ref.get("publisher") or ref.get("institution") or ref.get("organization")
+    if publisher and publisher not in names:
+        parts.append(", ".join(x for x in (ref.get("address"), publisher) if x))
+    return ". ".join(p.rstrip(".") for p in parts if p) + "."
+
+
+def page_window(current: int, last: int) -> list[int | None]:
+    """Page numbers to offer: the first, the last and two either side of `current`; None marks a gap."""
+    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    out: list[int | None] = []
+    for number in wanted:
+        if out and number - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(number)
+    return out
+
+
+def render(template: str, status: int = 200, **context: Any) -> Response:
+    lang = ui_lang()
+    return make_response(
+        render_template(
+            template,
+            t=LABELS[lang],
+            ui=lang,
+            link=link,
+            item_link=item_link,
+            static_url=static_url,
+            lang_switch_url=lang_switch_url,
+            fmt_date=fmt_date,
+            fmt_num=fmt_num,
+            http_url=http_url,
+            doi_url=doi_url,
+            prose=prose,
+            snippet=snippet,
+            person=person,
+            plain_reference=plain_reference,
+            page_window=page_window,
+            config=current_app.config,
+            today=date.today().isoformat(),
+            FILTERS=FILTERS,
+            **context,
+        ),
+        status,
+    )
+
+
+# ---- search --------------------------------------------------------------------------------------------
+
+
+def _query(q: str, filters: dict[str, str], skip: str | None = None) -> tuple[str, str | None]:
+    """The query string with the field filters ANDed on, and the type filter (which the index takes apart)."""
+    clauses = [f"({q})"] if q else []
+    for name, value in filters.items():
+        if name not in ("type", skip):
+            clauses.append(f"{FILTERS[name]}:{value}")
+    return " AND ".join(clauses), (filters.get("type") if skip != "type" else None)
+
+
+@bp.get("/")
+def search() -> Response:
+    args = request.args
+    q = args.get("q", "").strip()
+    filters = {n: v for n in FILTERS if _FILTER_VALUE.fullmatch(v := args.get(n, "").strip())}
+    if filters.get("type") not in (None, *ALL_TYPES):
+        del filters["type"]
+    sort = args.get("sort") if args.get("sort") in SORTS else "relevance"
+    number = int(args["page"]) if args.get("page", "").isdigit() else 1
+    number = min(max(number, 1), MAX_PAGE)
+    build = current_build()
+    text, record_type = _query(q, filters)
+    try:
+        result = build.search(SearchRequest(text, record_type, sort, number, PER_PAGE))
+        facets = dict(result.facets)
+        for name in filters:  # each active filter's own facet counts without it, so it can be changed
+            other_text, other_type = _query(q, filters, skip=name)
+            counts = build.search(SearchRequest(other_text, other_type, per_page=1, highlights=False))
+            facets[FILTERS[name]] = counts.facets[FILTERS[name]]
+    except QueryError as exc:
+        return render("search.html", 400, q=q, filters=filters, sort=sort, error=str(exc), result=None)
+    hits = []
+    for hit in result.hits:
+        record = build.record(hit.type, hit.id) or {}
+        hits.append({"hit": hit, "lang": record.get("lang", "nb"), "url": item_link(hit.type, hit.id)})
+    last = max(1, -(-result.total // PER_PAGE))
+    export = {
+        fmt: url_for("api_v1.search_search", q=text, type="reference", format=fmt, per_page=100)
+        for fmt in ("bibtex", "ris")
+    }
+    search_args = {k: v for k, v in {"q": q, **filters, "sort": sort}.items() if v and v != "relevance"}
+
+    def search_url(**changes: Any) -> str:
+        """This search with `changes` (None removes a parameter); back to page 1 unless a page is given."""
+        return link("pages.search", **{k: v for k, v in {**search_args, **changes}.items() if v})
+
+    suggestion = result.suggestion
+    if suggestion and filters:  # the index suggested for the query with the filters ANDed on
+        suggestion = build.search(SearchRequest(q, per_page=1, facets=False, highlights=False)).suggestion
+    return render(
+        "search.html",
+        q=q,
+        filters=filters,
+        sort=sort,
+        error=None,
+        result=result,
+        hits=hits,
+        facets=facets,
+        last=last,
+        export=export,
+        search_args=search_args,
+        search_url=search_url,
+        suggestion=suggestion,
+    )
+
+
+# ---- item pages ----------------------------------------------------------------------------------------
+
+
+def _references(build: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
+    keys = [*record.get("references", ()), *(c["key"] for c in record.get("citations", ()))]
+    if record.get("reference"):
+        keys.insert(0, record["reference"])
+    return [ref for key in dict.fromkeys(keys) if (ref := build.record("reference", key))]
+
+
+def _context(record_type: str, record: dict[str, Any]) -> dict[str, Any]:
+    """What each page shows besides the record itself: linked records, in full."""
+    build = current_build()
+    if record_type == "recommendation":
+        expanded = expand(record, {"evidence", "references", "guideline"})["expanded"]
+        return {"expanded": expanded, "references": expanded["references"]}
+    if record_type == "reference":
+        cited_by = [
+            (t, build.record(t, ident))
+            for ident in record["cited_by"]
+            for t in ITEM_TYPES
+            if build.record(t, ident)
+        ]
+        return {"cited_by": cited_by, "references": [record]}
+    context: dict[str, Any] = {"references": _references(build, record)}
+    if record_type == "evidence":
+        recommendations = build.of_type("recommendation")
+        context["superseded_by"] = record["superseded_by"] and build.record(
+            "evidence", record["superseded_by"]
+        )
+        context["supersedes"] = [build.record("evidence", e) for e in record["supersedes"]]
+        context["used_by"] = [
+            (rec, "as_basis" if record["id"] in rec["evidence_considered"] else "as_newer")
+            for rec in sorted(recommendations, key=lambda r: r["id"])
+            if record["id"] in (*rec["evidence_considered"], *rec["newer_evidence"])
+        ]
+    elif record_type == "guideline":
+        context["recommendations"] = [build.record("recommendation", r) for r in record["recommendations"]]
+    return context
+
+
+def _item_view(record_type: str) -> Any:
+    def view(ident: str) -> Response:
+        record = get_record(record_type, ident)
+        api_url = f"/api/v1/{COLLECTIONS[record_type]}/{quote(ident)}"
+        return render(f"{record_type}.html", record=record, api_url=api_url, **_context(record_type, record))
+
+    view.__name__ = f"{record_type}_page"
+    return view
+
+
+for _type, _collection in COLLECTIONS.items():
+    bp.add_url_rule(f"/{_collection}/<ident>", _type, _item_view(_type))
+
+
+# ---- privacy, widget ------------------------------------------------------------------------------------
+
+
+@bp.get("/privacy")
+def privacy() -> Response:
+    days = current_app.config.get("ACCESS_LOG_RETENTION_DAYS", LOG_RETENTION_DAYS)
+    return render("privacy.html", retention_days=days)
+
+
+@bp.get("/widget-example")
+def widget_example() -> Response:
+    return render("widget_example.html", host=request.host_url.rstrip("/"))
+
+
+@bp.get("/widget.js")
+def widget() -> Response:
+    response = bp.send_static_file("widget.js")
+    response.mimetype = "text/javascript"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+# ---- headers and errors --------------------------------------------------------------------------------
+
+
+@bp.after_request
+def page_headers(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = PAGE_CSP
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    return response
+
+
+@bp.errorhandler(NotFound)
+def not_found(_: NotFound) -> Response:
+    return render("message.html", 404, title_key="not_found_title", text_key="not_found")
+
+
+@bp.errorhandler(IndexUnavailable)
+def unavailable(_: IndexUnavailable) -> Response:
+    response = render("message.html", 503, title_key="unavailable_title", text_key="unavailable")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
