@@ -13,10 +13,19 @@ from api.errors import ApiProblem
 JSON = "application/json"
 
 
+_HTML_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def dumps(data: Any) -> str:
+    """Compact JSON with <, > and & escaped, so that a JSON (or JSON-LD) body pasted into an HTML
+    <script> element can never close it: still the same JSON to every parser."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_HTML_UNSAFE)
+
+
 def json_response(
     data: Any, status: int = 200, mimetype: str = JSON, headers: dict[str, str] | None = None
 ) -> Response:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    body = dumps(data)
     response = Response(body, status=status, mimetype=mimetype)
     if headers:
         response.headers.update(headers)

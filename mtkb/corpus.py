@@ -64,14 +64,16 @@ def load_corpus(kb_dir: Path, references_dir: Path) -> Corpus:
     corpus = Corpus()
     md_files, bib_files = _files(kb_dir, "*.md"), _files(references_dir, "*.bib")
     corpus.version = content_version(md_files + bib_files)
+    loaded = []
     for file in md_files:
         corpus.entries_seen += 1
-        display = _display(file, kb_dir)
         try:
-            item = load_item(file, display)
+            loaded.append(load_item(file, _display(file, kb_dir)))
         except ContentError as exc:
             corpus.problems.extend(exc.problems)
-            continue
+    # When two files claim one id, the file named after the id keeps it and the other is reported, so a
+    # stray copy can never push the real item out (otherwise the first path in sorted order wins).
+    for item in sorted(loaded, key=lambda it: Path(it.origin.path).stem != it.id):
         _add_item(corpus, item)
     bib = load_bibliography([(f, _display(f, references_dir)) for f in bib_files])
     corpus.references, corpus.entries_seen = bib.references, corpus.entries_seen + bib.entries_seen
