@@ -43,11 +43,12 @@ class Corpus:
             raise ContentError(self.problems)
 
 
-def content_version(files: list[Path]) -> str:
-    """A short hash of the content: changes when any file, or the set of files, changes."""
+def content_version(files: list[tuple[Path, str]]) -> str:
+    """A short hash of the content: changes when any file changes, moves, appears or goes. `files` pairs
+    each file with its path relative to the content roots (so the version is the same on every machine)."""
     digest = hashlib.sha256()
-    for file in sorted(files):
-        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    for file, display in sorted(files, key=lambda pair: pair[1]):
+        digest.update(display.encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -63,7 +64,9 @@ def load_corpus(kb_dir: Path, references_dir: Path) -> Corpus:
     """Read `kb_dir/**/*.md` and `references_dir/**/*.bib`, check them against each other, link them."""
     corpus = Corpus()
     md_files, bib_files = _files(kb_dir, "*.md"), _files(references_dir, "*.bib")
-    corpus.version = content_version(md_files + bib_files)
+    corpus.version = content_version(
+        [(f, _display(f, kb_dir)) for f in md_files] + [(f, _display(f, references_dir)) for f in bib_files]
+    )
     loaded = []
     for file in md_files:
         corpus.entries_seen += 1

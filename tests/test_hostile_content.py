@@ -31,16 +31,16 @@ HOSTILE_BIB = {
 }
 HOSTILE_MD = {
     "bomb.md": (
-        "---\nid: bomb\ntype: fact\ntitle: Bomb\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a]\n"
-        "c: [*b, *b, *b, *b, *b]\n---\nbody\n"
+        "---\nid: bomb\ntype: fact\ntitle: Bomb\na: &a [x, x, x, x, x, x, x, x, x]\n"
+        "b: &b [*a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b]\n---\nbody\n"
     ),
     "traversal.md": (
         "---\nid: ../../etc/passwd\ntype: fact\ntitle: Traversal\nlang: nb\nupdated: 2026-11-23\n"
         "verification: {status: unverified}\nstatement: s\nvalue: 1\nstatus: current\n---\n"
     ),
     "duplicate.md": (
-        "---\nid: musikkterapi-rusbehandling\ntype: fact\ntitle: Duplicate id\nlang: nb\nupdated: 2026-11-23\n"
-        "verification: {status: unverified}\nstatement: s\nvalue: 1\nstatus: current\n---\n"
+        "---\nid: musikkterapi-rusbehandling\ntype: fact\ntitle: Duplicate id\nlang: nb\n"
+        "updated: 2026-11-23\nverification: {status: unverified}\nstatement: s\nvalue: 1\nstatus: current\n---\n"
     ),
     "no-front-matter.md": "Just prose, no front matter.\n",
     "bad-yaml.md": "---\nid: bad\ntype: fact\ntitle: [unclosed\n---\n",
