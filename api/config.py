@@ -50,6 +50,9 @@ RESTX_MASK_SWAGGER = False
 MAX_CONTENT_LENGTH = 64 * 1024
 """Largest request body accepted (the only body is a bibliography request)."""
 
+RESPONSE_MEMO_SIZE = 4096
+"""Finished GET responses each worker keeps in memory, per build (see api/memo.py); 0 turns it off."""
+
 RATELIMIT_DEFAULT = "300 per minute"
 """Requests a client may make (per worker when storage is memory://); flask-limiter syntax."""
 

@@ -50,10 +50,9 @@ def finish(response: Response) -> Response:
     if response.mimetype == "text/html" and "Content-Security-Policy" not in headers:
         headers["Content-Security-Policy"] = HTML_CSP
     cacheable = request.method in ("GET", "HEAD") and response.status_code in (200, 301)
-    if cacheable:
-        headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_MAX_AGE']}"
-    elif "Cache-Control" not in headers:
-        headers["Cache-Control"] = "no-cache"
+    if "Cache-Control" not in headers:
+        cache = f"public, max-age={current_app.config['CACHE_MAX_AGE']}" if cacheable else "no-cache"
+        headers["Cache-Control"] = cache
     if cacheable and response.status_code == 200 and not response.direct_passthrough:
         if not response.get_etag()[0]:
             response.set_etag(etag_for(response))
