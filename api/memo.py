@@ -10,6 +10,7 @@ clock); only `Cache-Control: public` 200 responses are kept.
 from __future__ import annotations
 
 from collections import OrderedDict
+
 from flask import Flask, Response, g, request
 
 from api.access import index_handle
