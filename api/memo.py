@@ -73,10 +73,10 @@ def _store(response: Response) -> Response:
     key = g.get("memo_key")
     if key is None or g.get("memo_hit") or g.get("memo", True) is False:
         return response
-    if response.status_code == 200 and response.headers.get("Cache-Control", "").startswith("public"):
-        if not response.direct_passthrough:
-            headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
-            _memo_of_app().put(key, (200, headers, response.get_data()))
+    public = response.headers.get("Cache-Control", "").startswith("public")
+    if response.status_code == 200 and public and not response.direct_passthrough:
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+        _memo_of_app().put(key, (200, headers, response.get_data()))
     return response
 
 
