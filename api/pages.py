@@ -114,11 +114,11 @@ def fmt_date(value: str | None) -> str:
     return f"{day.day}. {month} {day.year}" if ui_lang() == "nb" else f"{day.day} {month} {day.year}"
 
 
-def fmt_num(value: float | int | None) -> str:
-    """A number with the page language's decimal sign and a real minus sign."""
+def fmt_num(value: float | int | None, decimals: int | None = None) -> str:
+    """A number with the page language's decimal sign and a real minus sign; `decimals` fixes the places."""
     if value is None:
         return ""
-    text = f"{value:g}" if isinstance(value, float) else str(value)
+    text = f"{value:.{decimals}f}" if decimals is not None else str(value)
     if ui_lang() == "nb":
         text = text.replace(".", ",")
     return text.replace("-", "\u2212")
@@ -157,7 +157,8 @@ def prose(body_html: str) -> Markup:
 
 def snippet(html: str) -> Markup:
     """A search snippet: escaped text with `<mark>` around matches, and nothing else."""
-    return Markup(nh3.clean(html, tags={"mark"}, attributes={}))  # noqa: S704
+    cleaned = nh3.clean(html, tags={"mark"}, attributes={})
+    return Markup(cleaned.replace("...", " … "))  # noqa: S704  (whoosh joins fragments with "...")
 
 
 def person(p: dict[str, Any]) -> str:
@@ -365,9 +366,17 @@ def privacy() -> Response:
     return render("privacy.html", retention_days=days)
 
 
+EMBED = (
+    '<script src="{host}/widget.js" data-mtkb-recommendation="musikkterapi-rusbehandling" data-lang="{lang}" '
+    'referrerpolicy="no-referrer" async></script>'
+)
+"""The copy-paste line for a website (docs/WIDGET.md explains it)."""
+
+
 @bp.get("/widget-example")
 def widget_example() -> Response:
-    return render("widget_example.html", host=request.host_url.rstrip("/"))
+    host = request.host_url.rstrip("/")
+    return render("widget_example.html", host=host, embed=EMBED.format(host=host, lang=ui_lang()))
 
 
 @bp.get("/widget.js")

@@ -1,0 +1,295 @@
+/*! mtkb recommendation card, https://HOST/widget-example
+ *
+ * <script src="https://HOST/widget.js" data-mtkb-recommendation="musikkterapi-rusbehandling"
+ *         data-lang="nb" referrerpolicy="no-referrer" async></script>
+ *
+ * Renders a card right after each such script tag, or inside any element with a
+ * data-mtkb-recommendation attribute, from the JSON API on the host the script came from.
+ * No dependencies; styles live in a shadow root; no cookies and no referrer are sent; every
+ * text from the API is inserted as text, never parsed as HTML. When the API cannot be reached
+ * the card shrinks to a plain link to the recommendation's page.
+ */
+(function () {
+  "use strict";
+
+  if (window.mtkbWidget) {
+    // The script is on the page more than once: the first copy renders every card.
+    window.mtkbWidget.scan();
+    return;
+  }
+
+  var current = document.currentScript;
+  var DEFAULT_API = current && current.src ? new URL(current.src, document.baseURI).origin : "";
+  var TIMEOUT_MS = 8000;
+  var ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+  var NLOD = "https://data.norge.no/nlod/no/2.0";
+  var CC_BY = "https://creativecommons.org/licenses/by/4.0/";
+
+  var TEXT = {
+    nb: {
+      kicker: "Anbefaling fra", loading: "Henter anbefalingen …",
+      failed: "Anbefalingen kunne ikke hentes akkurat nå.", open: "Les anbefalingen hos mtkb",
+      quoted: "Ordrett fra", strength: "Styrke", grade: "Kunnskapsgrunnlag", changed: "Sist faglig endret",
+      research: "Forskningen", studies: "studier", participants: "deltakere",
+      newer: "nyere enn anbefalingen", basis: "grunnlag for anbefalingen", superseded: "erstattet",
+      strong: "Sterk", weak: "Svak", unknown: "Ukjent",
+      stated: "oppgitt av kilden", inferred: "utledet av ordlyden",
+      source: "Kilde", compiled: "Sammenstilt av", more: "Se hele kunnskapsgrunnlaget", summary: null
+    },
+    nn: {
+      kicker: "Tilråding frå", loading: "Hentar tilrådinga …",
+      failed: "Tilrådinga kunne ikkje hentast akkurat no.", open: "Les tilrådinga hos mtkb",
+      quoted: "Ordrett frå", strength: "Styrke", grade: "Kunnskapsgrunnlag", changed: "Sist fagleg endra",
+      research: "Forskinga", studies: "studiar", participants: "deltakarar",
+      newer: "nyare enn tilrådinga", basis: "grunnlag for tilrådinga", superseded: "erstatta",
+      strong: "Sterk", weak: "Svak", unknown: "Ukjend",
+      stated: "oppgitt av kjelda", inferred: "utleidd av ordlyden",
+      source: "Kjelde", compiled: "Samanstilt av", more: "Sjå heile kunnskapsgrunnlaget", summary: null
+    },
+    en: {
+      kicker: "Recommendation from", loading: "Loading the recommendation …",
+      failed: "The recommendation could not be loaded right now.", open: "Read the recommendation at mtkb",
+      quoted: "Quoted verbatim from", strength: "Strength", grade: "Basis of evidence", changed: "Last professional change",
+      research: "The research", studies: "studies", participants: "participants",
+      newer: "newer than the recommendation", basis: "basis of the recommendation", superseded: "superseded",
+      strong: "Strong", weak: "Weak", unknown: "Unknown",
+      stated: "stated by the source", inferred: "inferred from the wording",
+      source: "Source", compiled: "Compiled by", more: "See all the evidence", summary: "Summary"
+    }
+  };
+
+  var CSS = [
+    ":host{all:initial;display:block;margin:1.25em 0;contain:content}",
+    ".card{box-sizing:border-box;max-width:42rem;padding:1.1rem 1.25rem;background:#fff;color:#1b1f24;",
+    "border:1px solid #c9d2dc;border-left:6px solid #0f5e5f;border-radius:6px;",
+    "font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif}",
+    ".kicker{margin:0 0 .25rem;font-size:.875rem;color:#46505c}",
+    ".title{margin:0 0 .75rem;font-size:1.3rem;line-height:1.25;font-weight:700;color:#1b1f24}",
+    "figure{margin:0 0 .9rem}",
+    "blockquote{margin:0;padding:.6rem .9rem;border-left:4px solid #7a8794;background:#f3f5f7;font-size:1.05rem}",
+    "blockquote p{margin:0}",
+    "figcaption{margin-top:.35rem;font-size:.85rem;color:#46505c}",
+    "dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 .9rem}",
+    "dt{font-weight:600}dd{margin:0}",
+    ".h{margin:.2rem 0 .35rem;font-size:1rem;font-weight:700}",
+    "ul{margin:0 0 .9rem;padding-left:1.2rem}li{margin:.15rem 0}",
+    ".tag{display:inline-block;margin-left:.35rem;padding:0 .4rem;border-radius:3px;font-size:.8rem;",
+    "background:#e6eef7;color:#17365d}",
+    ".tag.warn{background:#fbe9e7;color:#8a1c1c}",
+    ".summary{margin:0 0 .9rem}",
+    ".source{margin:0 0 .6rem;font-size:.85rem;color:#46505c}",
+    "a{color:#0b57d0;text-decoration:underline;text-underline-offset:2px}",
+    "a:hover{color:#083f99}",
+    "a:focus-visible{outline:3px solid #1b1f24;outline-offset:2px;border-radius:2px;background:#ffe58a;color:#1b1f24}",
+    ".more{font-weight:600}",
+    ".quiet{margin:0;font-size:.95rem}",
+    "@media (prefers-reduced-motion:no-preference){a{transition:color .1s}}"
+  ].join("");
+
+  var sheet = null;
+  var requests = {};
+  var mounted = typeof WeakSet === "function" ? new WeakSet() : null;
+
+  function safeHref(value) {
+    try {
+      var url = new URL(value, DEFAULT_API || document.baseURI);
+      return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // An element with attributes and children; strings become text nodes, never markup.
+  function h(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (attrs[name] !== null && attrs[name] !== undefined) node.setAttribute(name, String(attrs[name]));
+    });
+    (children || []).forEach(function (child) {
+      if (child !== null && child !== undefined && child !== false) {
+        node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+      }
+    });
+    return node;
+  }
+
+  function link(href, text, attrs) {
+    var safe = safeHref(href);
+    if (!safe) return document.createTextNode(text);
+    return h("a", Object.assign({ href: safe, rel: "noopener" }, attrs || {}), [text]);
+  }
+
+  function styleShadow(root) {
+    if ("adoptedStyleSheets" in root && typeof CSSStyleSheet === "function") {
+      try {
+        if (!sheet) {
+          sheet = new CSSStyleSheet();
+          sheet.replaceSync(CSS);
+        }
+        root.adoptedStyleSheets = [sheet];
+        return;
+      } catch (e) {
+        /* fall through to a <style> element */
+      }
+    }
+    root.appendChild(h("style", {}, [CSS]));
+  }
+
+  function fetchRecommendation(api, id) {
+    var url = api + "/api/v1/recommendations/" + encodeURIComponent(id) + "?expand=evidence";
+    if (!requests[url]) {
+      var controller = typeof AbortController === "function" ? new AbortController() : null;
+      var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
+      requests[url] = fetch(url, {
+        mode: "cors",
+        credentials: "omit",
+        referrerPolicy: "no-referrer",
+        headers: { Accept: "application/json" },
+        signal: controller ? controller.signal : undefined
+      }).then(function (response) {
+        if (timer) clearTimeout(timer);
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      });
+    }
+    return requests[url];
+  }
+
+  function formatNumber(value, lang) {
+    try {
+      return new Intl.NumberFormat(lang, { useGrouping: "min2" }).format(value);
+    } catch (e) {
+      return String(value);
+    }
+  }
+
+  function formatDate(value, lang) {
+    try {
+      var parts = value.split("-").map(Number);
+      return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" })
+        .format(new Date(Date.UTC(parts[0], parts[1] - 1, parts[2])));
+    } catch (e) {
+      return value;
+    }
+  }
+
+  function evidenceLine(ev, note, lang, t) {
+    var numbers = [];
+    if (typeof ev.studies === "number") numbers.push(formatNumber(ev.studies, lang) + " " + t.studies);
+    if (typeof ev.participants === "number") numbers.push(formatNumber(ev.participants, lang) + " " + t.participants);
+    return h("li", {}, [
+      h("span", { lang: ev.lang || "nb" }, [ev.title]),
+      numbers.length ? ": " + numbers.join(", ") : "",
+      h("span", { class: "tag" }, [note]),
+      ev.superseded_by ? h("span", { class: "tag warn" }, [t.superseded]) : null
+    ]);
+  }
+
+  function card(rec, options) {
+    var t = TEXT[options.lang];
+    var level = options.level;
+    var children = [
+      h("p", { class: "kicker" }, [t.kicker + " " + (rec.attribution || "Helsedirektoratet")]),
+      h("h" + level, { class: "title", id: "t", lang: rec.lang }, [rec.title])
+    ];
+    var wording = rec.wording || {};
+    if (wording.text) {
+      children.push(h("figure", {}, [
+        h("blockquote", { lang: rec.lang, cite: safeHref(wording.source) }, [h("p", {}, [wording.text])]),
+        h("figcaption", {}, [t.quoted + " ", h("cite", {}, [link(wording.source, rec.attribution || "Helsedirektoratet")])])
+      ]));
+    }
+    var strength = rec.strength || {};
+    var grade = rec.grade || {};
+    var strengthText = (t[strength.value] || t.unknown) +
+      (t[strength.basis] ? " (" + t[strength.basis] + (strength.source_words ? ": «" + strength.source_words + "»" : "") + ")" : "");
+    var gradeText = (grade.term || t.unknown) + (grade.level ? ", " + grade.level : "") +
+      (grade.system ? " (" + grade.system + ")" : "");
+    var facts = [h("dt", {}, [t.strength]), h("dd", {}, [strengthText]), h("dt", {}, [t.grade]), h("dd", {}, [gradeText])];
+    if (rec.last_professional_change) {
+      facts.push(h("dt", {}, [t.changed]), h("dd", {}, [
+        h("time", { datetime: rec.last_professional_change }, [formatDate(rec.last_professional_change, options.lang)])
+      ]));
+    }
+    children.push(h("dl", {}, facts));
+    var expanded = rec.expanded || {};
+    var lines = [];
+    (expanded.newer_evidence || []).forEach(function (ev) { lines.push(evidenceLine(ev, t.newer, options.lang, t)); });
+    (expanded.evidence_considered || []).forEach(function (ev) { lines.push(evidenceLine(ev, t.basis, options.lang, t)); });
+    if (lines.length) {
+      children.push(h("p", { class: "h" }, [t.research]), h("ul", {}, lines));
+    }
+    if (t.summary && rec.summary_en) {
+      children.push(h("p", { class: "summary", lang: "en" }, [rec.summary_en]));
+    }
+    children.push(
+      h("p", { class: "source" }, [
+        t.source + ": ", link(rec.url || wording.source, rec.attribution || "Helsedirektoratet"), ", ",
+        link(NLOD, "NLOD", { rel: "license noopener" }), ". " + t.compiled + " ",
+        link(options.page, "mtkb"), " (", link(CC_BY, "CC BY 4.0", { rel: "license noopener" }), ")."
+      ]),
+      h("p", { class: "quiet" }, [link(options.page, t.more, { class: "more" })])
+    );
+    return h("article", { class: "card", lang: options.lang, "aria-labelledby": "t" }, children);
+  }
+
+  function quietCard(options, message) {
+    var t = TEXT[options.lang];
+    return h("div", { class: "card", lang: options.lang }, [
+      message ? h("p", { class: "quiet" }, [message]) : null,
+      h("p", { class: "quiet" }, [link(options.page, t.open, { class: "more" })])
+    ]);
+  }
+
+  function mount(element) {
+    if (mounted ? mounted.has(element) : element.getAttribute("data-mtkb-mounted")) return;
+    if (mounted) mounted.add(element); else element.setAttribute("data-mtkb-mounted", "1");
+    var id = (element.getAttribute("data-mtkb-recommendation") || "").trim();
+    if (!ID.test(id)) return;
+    var lang = (element.getAttribute("data-lang") || "nb").toLowerCase();
+    if (!TEXT[lang]) lang = "nb";
+    var level = parseInt(element.getAttribute("data-heading-level") || "2", 10);
+    if (!(level >= 2 && level <= 6)) level = 2;
+    var api = element.getAttribute("data-mtkb-api") ||
+      (element.tagName === "SCRIPT" && element.src ? new URL(element.src, document.baseURI).origin : DEFAULT_API);
+    if (!api || !safeHref(api)) return;
+    api = new URL(api).origin;
+    var options = {
+      lang: lang,
+      level: level,
+      page: api + "/recommendations/" + encodeURIComponent(id) + (lang === "en" ? "?lang=en" : "")
+    };
+
+    var host = element;
+    if (element.tagName === "SCRIPT") {
+      host = document.createElement("div");
+      host.setAttribute("class", "mtkb-card");
+      element.parentNode.insertBefore(host, element.nextSibling);
+    }
+    var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+    styleShadow(root);
+    var placeholder = quietCard(options, TEXT[lang].loading);
+    placeholder.setAttribute("aria-busy", "true");
+    root.appendChild(placeholder);
+
+    fetchRecommendation(api, id).then(function (rec) {
+      root.replaceChild(card(rec, options), placeholder);
+    }).catch(function () {
+      root.replaceChild(quietCard(options, TEXT[lang].failed), placeholder);
+    });
+  }
+
+  function scan() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-mtkb-recommendation]"), function (element) {
+      try {
+        mount(element);
+      } catch (e) {
+        /* one broken embed must not stop the others */
+      }
+    });
+  }
+
+  window.mtkbWidget = { version: 1, scan: scan };
+  scan();
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scan);
+})();
