@@ -1,0 +1,193 @@
+"""Exports of references: BibTeX (bibtexparser's writer), RIS (rispy) and CSL-JSON (the marshmallow
+schema in `mtkb.citations.csl`). No format is assembled by string concatenation.
+
+BibTeX is written as UTF-8 with LaTeX's special characters escaped in the fields that the reader
+decodes (titles, names, publishers ...); URLs, DOIs and identifiers are written as they are, as the
+reader keeps them. Exports read back with `mtkb.sources.bibtex` (and bibtexparser) to the same
+fields, and with rispy to the same RIS entries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import bibtexparser
+import rispy
+from bibtexparser.library import Library
+from bibtexparser.model import Entry, Field
+
+from mtkb.citations.csl import csl_type, to_csl_json
+from mtkb.records import Person, Reference
+from mtkb.sources.bibtex import DECODED
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_SPECIAL = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
+
+BIBTEX_FIELDS: tuple[tuple[str, str], ...] = (
+    ("title", "title"),
+    ("journal", "journal"),
+    ("booktitle", "booktitle"),
+    ("year", "year"),
+    ("month", "month"),
+    ("date", "date"),
+    ("volume", "volume"),
+    ("number", "number"),
+    ("pages", "pages"),
+    ("edition", "edition"),
+    ("publisher", "publisher"),
+    ("address", "address"),
+    ("institution", "institution"),
+    ("organization", "organization"),
+    ("type", "report_type"),
+    ("howpublished", "howpublished"),
+    ("url", "url"),
+    ("urldate", "urldate"),
+    ("doi", "doi"),
+    ("pmid", "pmid"),
+    ("isbn", "isbn"),
+    ("language", "language"),
+    ("note", "note"),
+    ("abstract", "abstract"),
+)
+"""BibTeX field → Reference attribute, in the order written."""
+
+EXTRA_FIELDS = ("pmcid", "issn", "shortjournal", "series")
+"""Raw fields kept in the export when an entry has them."""
+
+
+def latex_escape(text: str) -> str:
+    """`text` with LaTeX's special characters escaped (`&` → `\\&` ...), other characters kept."""
+    return _SPECIAL.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text)
+
+
+def _bibtex_name(person: Person) -> str:
+    if person.literal:
+        return "{" + latex_escape(person.literal) + "}"
+    family, given = latex_escape(person.family or ""), latex_escape(person.given or "")
+    return f"{family}, {given}" if given else family
+
+
+def _bibtex_names(people: Sequence[Person], more: bool = False) -> str:
+    return " and ".join([*(_bibtex_name(p) for p in people), *(["others"] if more else [])])
+
+
+def bibtex_entry(ref: Reference) -> Entry:
+    """The bibtexparser entry of a reference (values escaped, not yet enclosed in braces)."""
+    values: list[Field] = []
+    if ref.authors:
+        values.append(Field("author", _bibtex_names(ref.authors, ref.authors_incomplete)))
+    if ref.editors:
+        values.append(Field("editor", _bibtex_names(ref.editors)))
+    for name, attribute in BIBTEX_FIELDS:
+        value = getattr(ref, attribute)
+        if value is None or value == "":
+            continue
+        value = str(value)
+        if name == "pages":
+            value = value.replace("-", "--")
+        values.append(Field(name, latex_escape(value) if name in DECODED else value))
+    for name in EXTRA_FIELDS:
+        if ref.fields.get(name):
+            values.append(Field(name, ref.fields[name]))
+    return Entry(ref.entry_type, ref.key, values)
+
+
+def to_bibtex(refs: Iterable[Reference]) -> str:
+    """The references as a BibTeX file, written by bibtexparser."""
+    library = Library()
+    for ref in refs:
+        library.add(bibtex_entry(ref))
+    text: str = bibtexparser.write_string(library)
+    return text
+
+
+RIS_TYPES = {
+    "article-journal": "JOUR",
+    "book": "BOOK",
+    "chapter": "CHAP",
+    "paper-conference": "CPAPER",
+    "report": "RPRT",
+    "thesis": "THES",
+    "webpage": "ELEC",
+    "manuscript": "UNPB",
+    "pamphlet": "PAMP",
+}
+
+
+def _ris_name(person: Person) -> str:
+    return person.display()
+
+
+def ris_entry(ref: Reference) -> dict[str, Any]:
+    """The rispy entry (a dict keyed by rispy's field names) of a reference."""
+    kind = RIS_TYPES.get(csl_type(ref), "GEN")
+    if kind == "BOOK" and ref.editors and not ref.authors:
+        kind = "EDBOOK"
+    entry: dict[str, Any] = {"type_of_reference": kind, "id": ref.key}
+    if ref.title:
+        entry["title"] = ref.title
+    if kind == "EDBOOK":
+        entry["authors"] = [_ris_name(p) for p in ref.editors]  # RIS: an edited book's AU is its editor
+    else:
+        if ref.authors:
+            entry["authors"] = [_ris_name(p) for p in ref.authors]
+        if ref.editors:
+            entry["secondary_authors"] = [_ris_name(p) for p in ref.editors]
+    container = ref.journal or ref.booktitle
+    if container:
+        entry["secondary_title"] = container
+    if ref.fields.get("shortjournal"):
+        entry["alternate_title1"] = ref.fields["shortjournal"]
+    if ref.year:
+        entry["year"] = str(ref.year)
+        if ref.month:
+            entry["date"] = f"{ref.year}/{ref.month:02d}//"
+    if ref.pages:
+        first, _, last = ref.pages.partition("-")
+        entry["start_page"] = first
+        if last:
+            entry["end_page"] = last
+    simple = {
+        "volume": ref.volume,
+        "number": ref.number,
+        "publisher": ref.publisher or ref.institution or ref.organization,
+        "place_published": ref.address,
+        "doi": ref.doi,
+        "edition": ref.edition,
+        "language": ref.language,
+        "abstract": ref.abstract,
+        "type_of_work": ref.report_type or (ref.howpublished if kind not in ("JOUR",) else None),
+        "access_date": ref.urldate,
+        "issn": ref.isbn,
+    }
+    entry.update({k: v for k, v in simple.items() if v})
+    if ref.url:
+        entry["urls"] = [ref.url]
+    if ref.note:
+        entry["notes"] = [ref.note]
+    return entry
+
+
+def to_ris(refs: Iterable[Reference]) -> str:
+    """The references as an RIS file, written by rispy."""
+    text: str = rispy.dumps([ris_entry(ref) for ref in refs])
+    return text
+
+
+def to_csljson(refs: Iterable[Reference]) -> str:
+    """The references as a CSL-JSON array (UTF-8 text)."""
+    return json.dumps([to_csl_json(ref) for ref in refs], ensure_ascii=False, indent=2)

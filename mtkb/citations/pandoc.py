@@ -1,0 +1,168 @@
+"""Running pandoc's citeproc: one pandoc process formats a whole batch of CSL-JSON items.
+
+pandoc (the binary shipped in the PyPI package pypandoc-binary) is started as a Lua interpreter
+(`pandoc lua`) with the script below, which reads the items, the style and the locale from standard
+input and calls `pandoc.utils.citeproc` once per item (standalone entries: every item is formatted
+as if it were the only one cited) or once for all of them (a bibliography), then writes each entry and
+citation as plain text and as HTML. Starting pandoc costs far more than formatting, so callers batch.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pypandoc
+
+from mtkb.errors import CitationError
+
+TIMEOUT = 120
+"""Seconds one pandoc run may take (a batch of hundreds of items takes a few seconds)."""
+
+LUA = r"""
+local input = pandoc.json.decode(io.read('a'), false)
+local refs = pandoc.read(pandoc.json.encode(input.items), 'csljson').meta.references
+local wopts = {wrap_text = 'wrap-none'}
+
+local function write(inlines, format)
+  local out = pandoc.write(pandoc.Pandoc({pandoc.Plain(inlines)}), format, wopts)
+  return (out:gsub('^%s+', ''):gsub('%s+$', ''))
+end
+
+-- A block list as one run of inlines (an entry is one paragraph; keep its parts apart by a space).
+local function inlines_of(blocks)
+  local result = pandoc.Inlines({})
+  for _, block in ipairs(blocks) do
+    if block.content then
+      if #result > 0 then result:insert(pandoc.Space()) end
+      if block.t == 'Div' then result:extend(inlines_of(block.content)) else result:extend(block.content) end
+    end
+  end
+  return result
+end
+
+-- An entry div: the label of a numbered style (csl-left-margin, a Div or a Span) and the entry.
+local function entry(div)
+  local label, blocks = nil, pandoc.Blocks({})
+  for _, block in ipairs(div.content) do
+    if block.t == 'Div' and block.classes:includes('csl-left-margin') then
+      label = pandoc.utils.stringify(block)
+    elseif block.t == 'Div' and block.classes:includes('csl-right-inline') then
+      blocks:extend(block.content)
+    else
+      blocks:insert(block)
+    end
+  end
+  local body = pandoc.Inlines({})
+  for _, el in ipairs(inlines_of(blocks)) do
+    if el.t == 'Span' and el.classes:includes('csl-left-margin') then
+      label = pandoc.utils.stringify(el)
+    elseif el.t == 'Span' and el.classes:includes('csl-right-inline') then
+      body:extend(el.content)
+    else
+      body:insert(el)
+    end
+  end
+  if label then label = label:gsub('^%s+', ''):gsub('%s+$', '') end
+  return {key = div.identifier:gsub('^ref%-', ''), label = label,
+          text = write(body, 'plain'), html = write(body, 'html')}
+end
+
+-- The rendered citation of a paragraph; a note style's citation is the text of its note.
+local function citation(para)
+  local inl = pandoc.Inlines({})
+  for _, el in ipairs(para.content) do
+    if el.t == 'Cite' then
+      for _, part in ipairs(el.content) do
+        if part.t == 'Note' then inl:extend(inlines_of(part.content)) else inl:insert(part) end
+      end
+    end
+  end
+  return {text = write(inl, 'plain'), html = write(inl, 'html')}
+end
+
+local function run(references, ids)
+  local blocks = pandoc.Blocks({})
+  for _, id in ipairs(ids) do
+    local cite = pandoc.Citation(id, 'NormalCitation')
+    blocks:insert(pandoc.Para({pandoc.Cite({pandoc.Str('[@' .. id .. ']')}, {cite})}))
+  end
+  local meta = {references = references, csl = input.csl, lang = input.locale}
+  local doc = pandoc.utils.citeproc(pandoc.Pandoc(blocks, meta))
+  local entries, cites = {}, {}
+  for i, block in ipairs(doc.blocks) do
+    if block.t == 'Para' and i <= #ids then
+      cites[ids[i]] = citation(block)
+    elseif block.t == 'Div' and block.identifier == 'refs' then
+      for _, div in ipairs(block.content) do
+        if div.t == 'Div' then table.insert(entries, entry(div)) end
+      end
+    end
+  end
+  return entries, cites
+end
+
+local out = {entries = {}, cites = {}}
+if input.mode == 'bibliography' then
+  local ids = {}
+  for _, item in ipairs(input.items) do table.insert(ids, item.id) end
+  out.entries, out.cites = run(refs, ids)
+else
+  for i, item in ipairs(input.items) do
+    local entries, cites = run({refs[i]}, {item.id})
+    for _, e in ipairs(entries) do table.insert(out.entries, e) end
+    out.cites[item.id] = cites[item.id]
+  end
+end
+io.write(pandoc.json.encode(out))
+"""
+
+
+@cache
+def pandoc_binary() -> str:
+    """The pandoc binary of pypandoc-binary (never a download). Raises CitationError without one."""
+    bundled = Path(pypandoc.__file__).resolve().parent / "files" / "pandoc"
+    if bundled.is_file():
+        return str(bundled)
+    try:
+        return str(pypandoc.get_pandoc_path())
+    except OSError as exc:  # pragma: no cover - only without pypandoc-binary
+        raise CitationError("pandoc is not installed (install pypandoc-binary)") from exc
+
+
+@cache
+def pandoc_version() -> str:
+    """The version of the pandoc binary, e.g. "3.9"."""
+    out = subprocess.run([pandoc_binary(), "--version"], capture_output=True, text=True, check=True)
+    return out.stdout.split()[1]
+
+
+def run_citeproc(items: list[dict[str, Any]], csl: Path, locale: str, mode: str) -> dict[str, Any]:
+    """Format CSL-JSON `items` with the style file `csl` in `locale` in one pandoc run. `mode` is
+    "standalone" (each item alone) or "bibliography" (all together, sorted or numbered by the style).
+    Returns {"entries": [{key, label, text, html}], "cites": {key: {text, html}}}; raises
+    CitationError if pandoc fails or an item is missing from its output."""
+    payload = json.dumps({"items": items, "csl": str(csl), "locale": locale, "mode": mode})
+    try:
+        done = subprocess.run(
+            [pandoc_binary(), "lua", "-e", LUA],
+            input=payload.encode("utf-8"),
+            capture_output=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise CitationError(f"formatting {len(items)} references took longer than {TIMEOUT} s") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise CitationError(f"the citation engine failed: {message[-1] if message else done.returncode}")
+    result: dict[str, Any] = json.loads(done.stdout.decode("utf-8"))
+    if isinstance(result.get("cites"), list):  # an empty Lua table encodes as []
+        result["cites"] = {}
+    missing = {item["id"] for item in items} - {e["key"] for e in result["entries"]}
+    if missing:
+        raise CitationError(f"the citation engine gave no entry for {', '.join(sorted(missing))}")
+    return result
