@@ -43,6 +43,7 @@ HTML_TAGS = {"i", "em", "b", "strong", "span", "a", "sup", "sub", "div"}
 HTML_ATTRIBUTES = {"a": {"href"}, "span": {"class"}, "div": {"class"}}
 URL_SCHEMES = {"http", "https"}
 
+GENERIC_REPORT = {"rapport", "report", "technical report", "teknisk rapport", "tech. rep."}
 _SUBTITLE = re.compile(r"(:\s+)([A-Z][a-z]*)(?=[\s,;.]|$)")
 
 
@@ -151,6 +152,9 @@ def adjust_item(item: dict[str, Any], style_id: str) -> dict[str, Any]:
         authors = {a.get("literal") for a in item.get("author", [])}
         if item.get("publisher") in authors:
             item = {k: v for k, v in item.items() if k != "publisher"}
+        # A report needs no "[Report]" (APA 7 §10.4): only a specific description goes in brackets.
+        if item["type"] == "report" and str(item.get("genre", "")).lower() in GENERIC_REPORT:
+            item = {k: v for k, v in item.items() if k != "genre"}
     elif family == "vancouver" and item["type"] == "article-journal" and item.get("language") == "en":
         title = item.get("title", "")
         item = {**item, "title": _SUBTITLE.sub(lambda m: m.group(1) + m.group(2).lower(), title)}
