@@ -368,7 +368,7 @@ def privacy() -> Response:
 
 EMBED = (
     '<script src="{host}/widget.js" data-mtkb-recommendation="musikkterapi-rusbehandling" data-lang="{lang}" '
-    'referrerpolicy="no-referrer" async></script>'
+    'referrerpolicy="no-referrer" crossorigin="anonymous" async></script>'
 )
 """The copy-paste line for a website (docs/WIDGET.md explains it)."""
 

@@ -1,7 +1,7 @@
 /*! mtkb recommendation card, https://HOST/widget-example
  *
  * <script src="https://HOST/widget.js" data-mtkb-recommendation="musikkterapi-rusbehandling"
- *         data-lang="nb" referrerpolicy="no-referrer" async></script>
+ *         data-lang="nb" referrerpolicy="no-referrer" crossorigin="anonymous" async></script>
  *
  * Renders a card right after each such script tag, or inside any element with a
  * data-mtkb-recommendation attribute, from the JSON API on the host the script came from.
@@ -34,7 +34,8 @@
       newer: "nyere enn anbefalingen", basis: "grunnlag for anbefalingen", superseded: "erstattet",
       strong: "Sterk", weak: "Svak", unknown: "Ukjent",
       stated: "oppgitt av kilden", inferred: "utledet av ordlyden",
-      source: "Kilde", compiled: "Sammenstilt av", more: "Se hele kunnskapsgrunnlaget", summary: null
+      source: "Kilde", compiled: "Sammenstilt av", more: "Se hele kunnskapsgrunnlaget", summary: null,
+      quote: ["«", "»"]
     },
     nn: {
       kicker: "Tilråding frå", loading: "Hentar tilrådinga …",
@@ -44,7 +45,8 @@
       newer: "nyare enn tilrådinga", basis: "grunnlag for tilrådinga", superseded: "erstatta",
       strong: "Sterk", weak: "Svak", unknown: "Ukjend",
       stated: "oppgitt av kjelda", inferred: "utleidd av ordlyden",
-      source: "Kjelde", compiled: "Samanstilt av", more: "Sjå heile kunnskapsgrunnlaget", summary: null
+      source: "Kjelde", compiled: "Samanstilt av", more: "Sjå heile kunnskapsgrunnlaget", summary: null,
+      quote: ["«", "»"]
     },
     en: {
       kicker: "Recommendation from", loading: "Loading the recommendation …",
@@ -54,35 +56,36 @@
       newer: "newer than the recommendation", basis: "basis of the recommendation", superseded: "superseded",
       strong: "Strong", weak: "Weak", unknown: "Unknown",
       stated: "stated by the source", inferred: "inferred from the wording",
-      source: "Source", compiled: "Compiled by", more: "See all the evidence", summary: "Summary"
+      source: "Source", compiled: "Compiled by", more: "See all the evidence", summary: "Summary",
+      quote: ["\u201c", "\u201d"]
     }
   };
 
   var CSS = [
     ":host{all:initial;display:block;margin:1.25em 0;contain:content}",
-    ".card{box-sizing:border-box;max-width:42rem;padding:1.1rem 1.25rem;background:#fff;color:#1b1f24;",
+    ".card{box-sizing:border-box;max-width:42em;padding:1.1em 1.25em;background:#fff;color:#1b1f24;",
     "border:1px solid #c9d2dc;border-left:6px solid #0f5e5f;border-radius:6px;",
     "font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif}",
-    ".kicker{margin:0 0 .25rem;font-size:.875rem;color:#46505c}",
-    ".title{margin:0 0 .75rem;font-size:1.3rem;line-height:1.25;font-weight:700;color:#1b1f24}",
-    "figure{margin:0 0 .9rem}",
-    "blockquote{margin:0;padding:.6rem .9rem;border-left:4px solid #7a8794;background:#f3f5f7;font-size:1.05rem}",
+    ".kicker{margin:0 0 .25em;font-size:.875em;color:#46505c}",
+    ".title{margin:0 0 .75em;font-size:1.3em;line-height:1.25;font-weight:700;color:#1b1f24}",
+    "figure{margin:0 0 .9em}",
+    "blockquote{margin:0;padding:.6em .9em;border-left:4px solid #7a8794;background:#f3f5f7;font-size:1.05em}",
     "blockquote p{margin:0}",
-    "figcaption{margin-top:.35rem;font-size:.85rem;color:#46505c}",
-    "dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 .9rem}",
+    "figcaption{margin-top:.35em;font-size:.85em;color:#46505c}",
+    "dl{display:grid;grid-template-columns:max-content 1fr;gap:.25em 1em;margin:0 0 .9em}",
     "dt{font-weight:600}dd{margin:0}",
-    ".h{margin:.2rem 0 .35rem;font-size:1rem;font-weight:700}",
-    "ul{margin:0 0 .9rem;padding-left:1.2rem}li{margin:.15rem 0}",
-    ".tag{display:inline-block;margin-left:.35rem;padding:0 .4rem;border-radius:3px;font-size:.8rem;",
+    ".h{margin:.2em 0 .35em;font-size:1em;font-weight:700}",
+    "ul{margin:0 0 .9em;padding-left:1.2em}li{margin:.15em 0}",
+    ".tag{display:inline-block;margin-left:.35em;padding:0 .4em;border-radius:3px;font-size:.8em;",
     "background:#e6eef7;color:#17365d}",
     ".tag.warn{background:#fbe9e7;color:#8a1c1c}",
-    ".summary{margin:0 0 .9rem}",
-    ".source{margin:0 0 .6rem;font-size:.85rem;color:#46505c}",
+    ".summary{margin:0 0 .9em}",
+    ".source{margin:0 0 .6em;font-size:.85em;color:#46505c}",
     "a{color:#0b57d0;text-decoration:underline;text-underline-offset:2px}",
     "a:hover{color:#083f99}",
     "a:focus-visible{outline:3px solid #1b1f24;outline-offset:2px;border-radius:2px;background:#ffe58a;color:#1b1f24}",
     ".more{font-weight:600}",
-    ".quiet{margin:0;font-size:.95rem}",
+    ".quiet{margin:0;font-size:.95em}",
     "@media (prefers-reduced-motion:no-preference){a{transition:color .1s}}"
   ].join("");
 
@@ -202,7 +205,7 @@
     var strength = rec.strength || {};
     var grade = rec.grade || {};
     var strengthText = (t[strength.value] || t.unknown) +
-      (t[strength.basis] ? " (" + t[strength.basis] + (strength.source_words ? ": «" + strength.source_words + "»" : "") + ")" : "");
+      (t[strength.basis] ? " (" + t[strength.basis] + (strength.source_words ? ": " + t.quote[0] + strength.source_words + t.quote[1] : "") + ")" : "");
     var gradeText = (grade.term || t.unknown) + (grade.level ? ", " + grade.level : "") +
       (grade.system ? " (" + grade.system + ")" : "");
     var facts = [h("dt", {}, [t.strength]), h("dd", {}, [strengthText]), h("dt", {}, [t.grade]), h("dd", {}, [gradeText])];
