@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -248,6 +249,18 @@ def test_widget_example_and_privacy_statement(client: FlaskClient) -> None:
     privacy = client.get("/privacy").get_data(as_text=True)
     assert "14 dager" in privacy and "IP-adresse" in privacy
     assert "14 days" in client.get("/privacy?lang=en").get_data(as_text=True)
+
+
+def test_the_privacy_statement_matches_what_the_server_does(app: Flask) -> None:
+    """The statement promises no IP address, referrer or user agent in the access log, and per-address
+    rate-limit counters kept in memory for a minute: hold the configuration to that promise."""
+    conf = (Path(__file__).resolve().parent.parent / "gunicorn.conf.py").read_text(encoding="utf-8")
+    log_format = re.search(r"^access_log_format = (.+)$", conf, re.M)
+    assert log_format, "gunicorn.conf.py must set access_log_format (the default logs IP addresses)"
+    for field in ("h", "l", "u", "f", "a", "{"):  # remote address, ident, user, referer, agent, headers
+        assert f"%({field}" not in log_format.group(1)
+    assert app.config["RATELIMIT_STORAGE_URI"].startswith("memory://")
+    assert app.config["RATELIMIT_DEFAULT"].endswith("per minute")
 
 
 # ---- hostile content -----------------------------------------------------------------------------------

@@ -15,6 +15,10 @@
   var MAX_EXPORT = 100;
 
   document.querySelectorAll("[data-js-only]").forEach(function (node) { node.hidden = false; });
+  if (window.matchMedia && window.matchMedia("(max-width: 52rem)").matches) {
+    // On a phone the filters would push the results out of sight: fold them (open without script).
+    document.querySelectorAll("details[data-collapse-narrow]").forEach(function (d) { d.open = false; });
+  }
 
   // ---- sanitising citation HTML ---------------------------------------------------------------------
 
