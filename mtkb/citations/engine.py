@@ -7,6 +7,8 @@ things are done before pandoc sees a style or an item, each for a known reason:
 * Styles are normalised (`prepared_style`): a `cs:names` that has a `cs:label` but no `cs:name`
   gets an explicit `cs:name` before the label, as CSL intends; pandoc otherwise prints the label in
   front of substituted names (Vancouver: ", editorsAldridge D, Fachner J.").
+* Styles whose author macro has no `cs:substitute` get one for editors (nature.csl dropped the
+  editors of an edited book altogether).
 * Items are adjusted per style family (`adjust_item`) where a style manual asks for something that
   CSL cannot express: APA 7 leaves out a publisher that is the same as the (group) author (§9.24),
   Vancouver/Citing Medicine begins an English journal article's subtitle in lower case.
@@ -90,6 +92,13 @@ def _normalise(xml: bytes, family: str) -> bytes:
         tags = [child.tag for child in names]
         if _q("label") in tags and _q("name") not in tags:
             names.insert(0, ET.Element(_q("name")))
+    # An edited book is listed under its editors: a style whose author macro has no substitute
+    # (nature.csl) would otherwise drop the editors altogether.
+    for macro in root.iter(_q("macro")):
+        if macro.get("name") == "author":
+            for names in macro.iter(_q("names")):
+                if names.get("variable") == "author" and names.find(_q("substitute")) is None:
+                    ET.SubElement(ET.SubElement(names, _q("substitute")), _q("names"), variable="editor")
     # "Retrieved <date>, from" belongs to an access date, and an access date is what asks for it:
     # the knowledge base stores one only for pages designed to change (APA 7 §9.16). Styles print
     # it only for undated items, and some print "Retrieved" before a bare URL when there is no date.
@@ -161,6 +170,37 @@ def adjust_item(item: dict[str, Any], style_id: str) -> dict[str, Any]:
     return item
 
 
+@cache
+def numbered(style_id: str) -> bool:
+    """Whether the style numbers its citations (a citation-number in its citations or entries)."""
+    return b'variable="citation-number"' in prepared_style(style_id).read_bytes()
+
+
+def _names(item: dict[str, Any]) -> set[str]:
+    people = [*item.get("author", []), *item.get("editor", [])]
+    names = {(p.get("literal") or p.get("family") or "").casefold() for p in people}
+    return names - {""} or {"title:" + str(item.get("title", "")).casefold()}
+
+
+def independent_groups(items: Sequence[dict[str, Any]], numbered_style: bool) -> list[list[str]]:
+    """Item ids in groups that can be formatted in one run and still come out as if each were cited
+    alone: no two items of a group share a name (so no disambiguation, year suffix or repeated-author
+    dash can arise between them); with a numbered style every item is a group of its own."""
+    if numbered_style:
+        return [[item["id"]] for item in items]
+    groups: list[tuple[list[str], set[str]]] = []
+    for item in items:
+        names = _names(item)
+        for ids, taken in groups:
+            if not names & taken:
+                ids.append(item["id"])
+                taken.update(names)
+                break
+        else:
+            groups.append(([item["id"]], set(names)))
+    return [ids for ids, _ in groups]
+
+
 def _resolve(style: str, locale: str) -> tuple[str, str]:
     return resolve_style(style), resolve_locale(locale)
 
@@ -178,7 +218,11 @@ def format_items(
     if len(set(ids)) != len(ids):
         raise CitationError("the same reference is given twice")
     adjusted = [adjust_item(copy.deepcopy(dict(item)), style_id) for item in items]
-    result = run_citeproc(adjusted, prepared_style(style_id), locale_id, mode)
+    groups = independent_groups(adjusted, numbered(style_id)) if mode == "standalone" else None
+    # APA is American English whatever the locale: its terms are the manual's ("(Eds.)", "ed."), and
+    # British English terms ("(Eds)", "edn") would break them. Norwegian and Nynorsk stay as asked.
+    engine_locale = "en-US" if locale_id == "en-GB" and _family(style_id) == "apa" else locale_id
+    result = run_citeproc(adjusted, prepared_style(style_id), engine_locale, mode, groups)
     cites = result["cites"]
     formatted, labels = [], {}
     for entry in result["entries"]:

@@ -111,10 +111,16 @@ if input.mode == 'bibliography' then
   for _, item in ipairs(input.items) do table.insert(ids, item.id) end
   out.entries, out.cites = run(refs, ids)
 else
-  for i, item in ipairs(input.items) do
-    local entries, cites = run({refs[i]}, {item.id})
+  -- Standalone: each group is formatted in a run of its own; the caller groups only items that
+  -- cannot affect one another (no shared names, no numbers), so each comes out as if cited alone.
+  local index = {}
+  for i, item in ipairs(input.items) do index[item.id] = i end
+  for _, group in ipairs(input.groups) do
+    local subset = {}
+    for _, id in ipairs(group) do table.insert(subset, refs[index[id]]) end
+    local entries, cites = run(subset, group)
     for _, e in ipairs(entries) do table.insert(out.entries, e) end
-    out.cites[item.id] = cites[item.id]
+    for _, id in ipairs(group) do out.cites[id] = cites[id] end
   end
 end
 io.write(pandoc.json.encode(out))
@@ -140,12 +146,20 @@ def pandoc_version() -> str:
     return out.stdout.split()[1]
 
 
-def run_citeproc(items: list[dict[str, Any]], csl: Path, locale: str, mode: str) -> dict[str, Any]:
+def run_citeproc(
+    items: list[dict[str, Any]],
+    csl: Path,
+    locale: str,
+    mode: str,
+    groups: list[list[str]] | None = None,
+) -> dict[str, Any]:
     """Format CSL-JSON `items` with the style file `csl` in `locale` in one pandoc run. `mode` is
-    "standalone" (each item alone) or "bibliography" (all together, sorted or numbered by the style).
+    "standalone" (each of `groups` of item ids formatted apart; default: each item alone) or
+    "bibliography" (all together, sorted or numbered by the style).
     Returns {"entries": [{key, label, text, html}], "cites": {key: {text, html}}}; raises
     CitationError if pandoc fails or an item is missing from its output."""
-    payload = json.dumps({"items": items, "csl": str(csl), "locale": locale, "mode": mode})
+    groups = groups if groups is not None else [[item["id"]] for item in items]
+    payload = json.dumps({"items": items, "csl": str(csl), "locale": locale, "mode": mode, "groups": groups})
     try:
         done = subprocess.run(
             [pandoc_binary(), "lua", "-e", LUA],
