@@ -17,8 +17,19 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import nh3
-from flask import Blueprint, Flask, Response, current_app, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
 
 from api.access import current_build, get_record
 from api.namespaces.recommendations import expand
@@ -86,7 +97,7 @@ def item_link(record_type: str, ident: str) -> str:
 
 def lang_switch_url() -> str:
     """This page in the other language."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     other = LABELS[ui_lang()]["other_lang"]
     args.pop("lang", None)
     if other != UI_LANGS[0]:
@@ -247,13 +258,14 @@ def _query(q: str, filters: dict[str, str], skip: str | None = None) -> tuple[st
 
 
 @bp.get("/")
-def search() -> Response:
+def search() -> BaseResponse:
     args = request.args
     q = args.get("q", "").strip()
     filters = {n: v for n in FILTERS if _FILTER_VALUE.fullmatch(v := args.get(n, "").strip())}
     if filters.get("type") not in (None, *ALL_TYPES):
         del filters["type"]
-    sort = args.get("sort") if args.get("sort") in SORTS else "relevance"
+    sort = args.get("sort", "relevance")
+    sort = sort if sort in SORTS else "relevance"
     number = int(args["page"]) if args.get("page", "").isdigit() else 1
     number = min(max(number, 1), MAX_PAGE)
     build = current_build()
@@ -281,6 +293,9 @@ def search() -> Response:
     def search_url(**changes: Any) -> str:
         """This search with `changes` (None removes a parameter); back to page 1 unless a page is given."""
         return link("pages.search", **{k: v for k, v in {**search_args, **changes}.items() if v})
+
+    if number > last:  # a page past the end (an old link, a shrunken result): go to the last one
+        return redirect(search_url(page=last if last > 1 else None))
 
     suggestion = result.suggestion
     if suggestion and filters:  # the index suggested for the query with the filters ANDed on

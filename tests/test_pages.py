@@ -197,6 +197,12 @@ def test_search_page_hits_facets_paging(client: FlaskClient) -> None:
     assert "/api/v1/search?q=musikkterapi&amp;type=reference&amp;format=bibtex" in export
 
 
+def test_a_page_past_the_end_goes_to_the_last_page(client: FlaskClient) -> None:
+    response = client.get("/?q=musikkterapi&type=recommendation&page=9")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/?q=musikkterapi&type=recommendation"
+
+
 def test_a_query_that_cannot_be_read_is_explained(client: FlaskClient) -> None:
     response = client.get("/?q=%22unbalanced")
     assert response.status_code == 400
