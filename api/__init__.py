@@ -21,10 +21,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.extensions["mtkb_index"] = IndexHandle(Path(app.config["INDEX_DIR"]))
 
-    from api import cli, errors, http, limits, pages, v1
+    from api import cli, errors, http, limits, memo, pages, v1
 
     errors.init_app(app)
     limits.init_app(app)
+    memo.init_app(app)
     http.init_app(app)
     v1.init_app(app)
     pages.init_app(app)
