@@ -7,30 +7,62 @@ from typing import Any
 
 from flask import Response, request
 
-from api import render
+from api import citing, render
 from api.access import current_build
 from api.errors import ApiProblem
 from api.serializers import jsonld
 
-FORMATS = {"json": render.JSON, "jsonld": jsonld.JSONLD}
+FORMATS = {"json": render.JSON, "jsonld": jsonld.JSONLD, "text": citing.BIBLIOGRAPHY, **citing.EXPORT_FORMATS}
 JSONLD_BUILDERS = {"recommendation", "guideline", "reference", "evidence"}
 
 
+def _accepted() -> list[tuple[str, float]]:
+    """Media ranges in Accept with their q values (parameters other than q ignored), best first."""
+    ranges = []
+    for position, part in enumerate(request.headers.get("Accept", "").split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        if not pieces[0]:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        ranges.append((pieces[0].lower(), q, position))
+    ranges.sort(key=lambda r: (-r[1], r[2]))
+    return [(media, q) for media, q, _ in ranges]
+
+
+def _matches(media_range: str, offered: str) -> bool:
+    if media_range in ("*/*", offered):
+        return True
+    kind, _, sub = media_range.partition("/")
+    return sub == "*" and offered.startswith(kind + "/")
+
+
 def choose(offered: list[str], format_param: str | None) -> str:
-    """The media type to answer with, among `offered` (the first is the default). Raises ApiProblem 406."""
+    """The media type to answer with, among `offered` (the first is the default): `?format=` first, then
+    the best match in Accept (parameters such as `style` may follow a media type). Raises ApiProblem 406."""
     if format_param:
         wanted = FORMATS.get(format_param, format_param)
         if wanted not in offered:
             raise ApiProblem(406, f"format {format_param!r} is not available here")
         return wanted
-    if not request.headers.get("Accept"):
+    accepted = _accepted()
+    if not accepted:
         return offered[0]
-    best = request.accept_mimetypes.best_match(offered)
-    if best is None:
-        raise ApiProblem(
-            406, "none of the media types in Accept can be served here; available: " + ", ".join(offered)
-        )
-    return best
+    for media_range, q in accepted:
+        if q <= 0:
+            continue
+        for candidate in offered:
+            if _matches(media_range, candidate):
+                return candidate
+    raise ApiProblem(
+        406, "none of the media types in Accept can be served here; available: " + ", ".join(offered)
+    )
 
 
 def jsonld_for(record_type: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -50,3 +82,20 @@ def negotiate_item(record_type: str, record: dict[str, Any], format_param: str |
     if chosen == jsonld.JSONLD:
         return render.item(jsonld_for(record_type, record), mimetype=jsonld.JSONLD)
     return render.item(record)
+
+
+def negotiate_reference(record: dict[str, Any], args: dict[str, Any]) -> Response:
+    """A reference as JSON, JSON-LD, a formatted entry (text/x-bibliography; style=...; locale=...) or an
+    export (BibTeX, RIS, CSL-JSON), as DOI resolvers negotiate."""
+    offered = [render.JSON, jsonld.JSONLD, citing.BIBLIOGRAPHY, *citing.EXPORT_FORMATS.values()]
+    chosen = choose(offered, args.get("format"))
+    if chosen in (render.JSON, jsonld.JSONLD):
+        return negotiate_item("reference", record, "jsonld" if chosen == jsonld.JSONLD else "json")
+    if chosen == citing.BIBLIOGRAPHY:
+        params = citing.accept_params(citing.BIBLIOGRAPHY)
+        style, locale = citing.style_and_locale(
+            args.get("style") or params.get("style"), args.get("locale") or params.get("locale")
+        )
+        entry = citing.formatted([record["key"]], style, locale)[record["key"]]
+        return Response(entry.bibliography_text, content_type=f"{citing.BIBLIOGRAPHY}; charset=utf-8")
+    return citing.export(citing.references([record["key"]]), chosen)

@@ -56,6 +56,65 @@ class PlainItemArgs(Schema):
     format = fields.String(load_default=None, metadata={"description": FORMAT_HELP})
 
 
+class ReferenceItemArgs(Schema):
+    format = fields.String(
+        load_default=None,
+        metadata={
+            "description": "json, jsonld, text (a formatted entry), bibtex, ris or csljson (406 for others)"
+        },
+    )
+    style = fields.String(
+        load_default=None, metadata={"description": "CSL style for format=text (default apa)"}
+    )
+    locale = fields.String(
+        load_default=None, metadata={"description": "nb-NO, nn-NO, en-US or en-GB (default nb-NO)"}
+    )
+
+
+class CitationArgs(Schema):
+    style = fields.String(
+        load_default=None,
+        metadata={
+            "description": "apa, vancouver, harvard, chicago, nature, "
+            "norsk-apa-manual or any installed CSL file"
+        },
+    )
+    locale = fields.String(
+        load_default=None, metadata={"description": "nb-NO, nn-NO, en-US or en-GB (default nb-NO)"}
+    )
+    format = fields.String(load_default="text", validate=validate.OneOf(("text", "html")))
+
+
+class RecommendationCitationArgs(CitationArgs):
+    style = fields.String(
+        load_default="helsedirektoratet",
+        metadata={
+            "description": "helsedirektoratet (Helsedirektoratet's own form, the default), apa, vancouver "
+            "or any CSL style"
+        },
+    )
+    accessed = fields.Date(
+        load_default=None, metadata={"description": "Access date, YYYY-MM-DD (default today)"}
+    )
+
+
+class StylesArgs(Schema):
+    q = fields.String(load_default=None, metadata={"description": "Part of a style's id or title"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=None, validate=PER_PAGE)
+
+
+class BibliographyRequest(Schema):
+    keys = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        required=True,
+        validate=validate.Length(min=1, max=500),
+    )
+    style = fields.String(load_default=None)
+    locale = fields.String(load_default=None)
+    format = fields.String(load_default="text", validate=validate.OneOf(("text", "html")))
+
+
 class SearchArgs(Schema):
     q = fields.String(
         load_default="", metadata={"description": 'Query (whoosh syntax: AND OR NOT, "phrases", field:value)'}
@@ -66,6 +125,14 @@ class SearchArgs(Schema):
     per_page = fields.Integer(load_default=None, validate=PER_PAGE)
     facets = fields.Boolean(load_default=True)
     highlight = fields.Boolean(load_default=True)
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(("json", "bibtex", "ris", "csljson")),
+        metadata={
+            "description": "json, or an export of the reference hits (all pages, "
+            "at most 1000): bibtex, ris or csljson"
+        },
+    )
 
 
 def read_args(schema: type[Schema]) -> dict[str, Any]:

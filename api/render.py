@@ -61,11 +61,16 @@ def rights(records: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [project_rights(), hdir_rights()] if hdir else [project_rights()]
 
 
-def license_links(records: list[dict[str, Any]]) -> list[str]:
-    return [f'<{r["url"]}>; rel="license"' for r in rights(records)]
+def license_links(applying: list[dict[str, str]]) -> list[str]:
+    return [f'<{r["url"]}>; rel="license"' for r in applying]
 
 
-def page(records: list[dict[str, Any]], args: dict[str, Any], key: str = "items") -> Response:
+def page(
+    records: list[dict[str, Any]],
+    args: dict[str, Any],
+    key: str = "items",
+    extra: dict[str, Any] | None = None,
+) -> Response:
     """One page of `records` as `{total, page, per_page, items, rights}` with Link headers. A page past the
     last is a 400 problem."""
     total, number, per_page = len(records), args["page"], args["per_page"]
@@ -81,13 +86,20 @@ def page(records: list[dict[str, Any]], args: dict[str, Any], key: str = "items"
             query = {k: v for k, v in request.args.items() if k not in ("page",)}
             query["page"] = str(target)
             links.append(f'<{request.base_url}?{urlencode(query)}>; rel="{rel}"')
-    body = {"total": total, "page": number, "per_page": per_page, key: chosen, "rights": rights(chosen)}
+    body = {
+        "total": total,
+        "page": number,
+        "per_page": per_page,
+        key: chosen,
+        "rights": rights(chosen),
+        **(extra or {}),
+    }
     response = json_response(body)
-    response.headers["Link"] = ", ".join(links + license_links(chosen))
+    response.headers["Link"] = ", ".join(links + license_links(body["rights"]))
     return response
 
 
 def item(record: dict[str, Any], mimetype: str = JSON) -> Response:
     response = json_response(record, mimetype=mimetype)
-    response.headers["Link"] = ", ".join(license_links([record]))
+    response.headers["Link"] = ", ".join(license_links(rights([record])))
     return response

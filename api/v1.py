@@ -8,7 +8,7 @@ from flask import Blueprint, Flask
 from flask_restx import Api
 
 from api.errors import to_problem
-from api.namespaces import health, recommendations, references, root, search
+from api.namespaces import bibliography, health, recommendations, references, root, search, styles
 from api.namespaces.collections import collection
 
 
@@ -43,8 +43,17 @@ def init_app(app: Flask) -> None:
     api.add_namespace(collection("reports", "report", "Norwegian user-experience reports"))
     api.add_namespace(collection("facts", "fact", "Key figures and procedure codes"))
     api.add_namespace(references.ns)
+    api.add_namespace(bibliography.ns)
+    api.add_namespace(styles.ns)
     api.add_namespace(search.ns)
     api.add_namespace(health.ns)
-    for mediatype in ("application/problem+json", "application/ld+json"):
+    for mediatype in (
+        "application/problem+json",
+        "application/ld+json",
+        "text/x-bibliography",
+        "application/x-bibtex",
+        "application/x-research-info-systems",
+        "application/vnd.citationstyles.csl+json",
+    ):
         api.representations.setdefault(mediatype, api.representations["application/json"])
     app.register_blueprint(blueprint)

@@ -12,12 +12,19 @@ import os
 from pathlib import Path
 from typing import Any
 
+from marshmallow import EXCLUDE
 from whoosh import index as whoosh_index
 
 from index.build import MANIFEST_FILE, RECORDS_FILE, WHOOSH_DIR, BuildInfo, build_index
 from index.builds import current_build
+from index.citations import CitationStore
 from index.search import IndexSearcher, SearchRequest, SearchResult
-from mtkb.errors import IndexUnavailable
+from mtkb.errors import IndexUnavailable, NotFound
+from mtkb.records import Item
+from mtkb.schemas import RECORDS, make_item, schema_for
+
+CACHE_DIR = "cache"
+"""Beside `builds/`: citations formatted on request, shared by all workers (see index/citations.py)."""
 
 
 class OpenBuild:
@@ -31,10 +38,19 @@ class OpenBuild:
         self.records: dict[str, dict[str, dict[str, Any]]] = data["records"]
         self.aliases: dict[str, str] = data["aliases"]
         self._searcher = IndexSearcher(whoosh_index.open_dir(str(path / WHOOSH_DIR)))
+        self.citations = CitationStore(path, path.parent.parent / CACHE_DIR, self.version)
 
     @property
     def version(self) -> str:
         return str(self.manifest["version"])
+
+    def item(self, record_type: str, ident: str) -> Item:
+        """The knowledge item's record rebuilt from its JSON (for the citation formatter). Raises NotFound."""
+        data = self.record(record_type, ident)
+        if data is None or record_type not in RECORDS:
+            raise NotFound(record_type, ident)
+        loaded = schema_for(record_type).load(data, unknown=EXCLUDE)
+        return make_item(record_type, loaded)
 
     def record(self, record_type: str, ident: str) -> dict[str, Any] | None:
         return self.records.get(record_type, {}).get(ident)

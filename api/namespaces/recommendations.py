@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import Response
+from flask import Response, g
 from flask_restx import Namespace, Resource
+from flask_restx import fields as rx
 
 from api import models
 from api.access import current_build, get_record
 from api.errors import ApiProblem
+from api.namespaces import bibliography
 from api.namespaces.collections import updated_filter
 from api.negotiation import negotiate_item
-from api.params import ItemArgs, RecommendationListArgs, read_args
-from api.render import page
+from api.params import CitationArgs, ItemArgs, RecommendationCitationArgs, RecommendationListArgs, read_args
+from api.render import json_response, page
+from mtkb.citations import cite_recommendation, resolve_locale, resolve_style
+from mtkb.citations.recommendation import HELSEDIREKTORATET
 
 ns = Namespace(
     "recommendations",
@@ -45,6 +50,19 @@ def _evidence(build: Any, ident: str) -> dict[str, Any]:
     return record
 
 
+def reference_keys(rec: dict[str, Any]) -> list[str]:
+    """Every reference the recommendation rests on, each once: its own, the guideline's list for it, the
+    document that cites it, and those cited in its text."""
+    citation = [rec["citation_reference"]] if rec.get("citation_reference") else []
+    keys = [
+        *rec["references"],
+        *rec["guideline_references"],
+        *citation,
+        *(c["key"] for c in rec["citations"]),
+    ]
+    return list(dict.fromkeys(keys))
+
+
 def expand(rec: dict[str, Any], wanted: set[str]) -> dict[str, Any]:
     """The recommendation with the linked records it names in `wanted` embedded under `expanded`."""
     build = current_build()
@@ -56,15 +74,7 @@ def expand(rec: dict[str, Any], wanted: set[str]) -> dict[str, Any]:
         expanded["evidence_considered"] = [_evidence(build, e) for e in rec["evidence_considered"]]
         expanded["newer_evidence"] = [_evidence(build, e) for e in rec["newer_evidence"]]
     if "references" in wanted:
-        keys = dict.fromkeys(
-            [
-                *rec["references"],
-                *rec["guideline_references"],
-                *([rec["citation_reference"]] if rec.get("citation_reference") else []),
-                *(c["key"] for c in rec["citations"]),
-            ]
-        )
-        expanded["references"] = [build.record("reference", k) for k in keys]
+        expanded["references"] = [build.record("reference", k) for k in reference_keys(rec)]
     corrections = [{"item_type": "recommendation", "item_id": rec["id"], **c} for c in rec["corrections"]]
     for group in ("evidence_considered", "newer_evidence"):
         for ev in expanded.get(group, []):
@@ -108,3 +118,64 @@ class RecommendationItem(Resource):
         if wanted and args["format"] != "jsonld":
             rec = expand(rec, wanted)
         return negotiate_item("recommendation", rec, args["format"])
+
+
+rec_citation = ns.model(
+    "RecommendationCitation",
+    {
+        "id": rx.String(required=True),
+        "style": rx.String(required=True),
+        "locale": rx.String(required=True),
+        "format": rx.String(required=True),
+        "accessed": rx.Date(required=True),
+        "citation": rx.String(required=True),
+        "intext": rx.String(required=True),
+    },
+)
+
+
+@ns.route("/<string:ident>/citation")
+@ns.param("ident", "The recommendation's id")
+class RecommendationCitation(Resource):
+    @ns.doc(params=models.params(RecommendationCitationArgs), responses=models.ERRORS)
+    @ns.response(200, "A citation of the recommendation itself", rec_citation)
+    def get(self, ident: str) -> Response:
+        """Cite the recommendation: by default in Helsedirektoratet's own form ("... (siste faglige endring
+        24. januar 2017, lest <date>). Tilgjengelig fra <url>"), or in APA, Vancouver or any CSL style."""
+        args = read_args(RecommendationCitationArgs)
+        data = get_record("recommendation", ident)
+        build = current_build()
+        rec = build.item("recommendation", ident)
+        guideline = build.item("guideline", data["guideline"])
+        ref_key = data.get("citation_reference")
+        ref = build.citations.reference(ref_key) if ref_key else None
+        style = args["style"] if args["style"].lower() == HELSEDIREKTORATET else resolve_style(args["style"])
+        locale = resolve_locale(args["locale"] or "nb-NO")
+        accessed = args["accessed"] or date.today()
+        formatted = cite_recommendation(rec, ref, guideline, style, locale, accessed)  # type: ignore[arg-type]
+        html = args["format"] == "html"
+        if args["accessed"] is None:
+            g.memo = False  # "today" changes at midnight
+        return json_response(
+            {
+                "id": ident,
+                "style": style,
+                "locale": locale,
+                "format": args["format"],
+                "accessed": accessed.isoformat(),
+                "citation": formatted.bibliography_html if html else formatted.bibliography_text,
+                "intext": formatted.intext_html if html else formatted.intext_text,
+            }
+        )
+
+
+@ns.route("/<string:ident>/bibliography")
+@ns.param("ident", "The recommendation's id")
+class RecommendationBibliography(Resource):
+    @ns.doc(params=models.params(CitationArgs), responses=models.ERRORS)
+    @ns.response(200, "The references behind the recommendation, formatted", bibliography.result)
+    def get(self, ident: str) -> Response:
+        """The references behind a recommendation as one bibliography in a style and locale."""
+        args = read_args(CitationArgs)
+        rec = get_record("recommendation", ident)
+        return bibliography.bibliography(reference_keys(rec), args["style"], args["locale"], args["format"])

@@ -8,12 +8,12 @@ from flask import Response
 from flask_restx import Namespace, Resource
 from flask_restx import fields as rx
 
-from api import models
+from api import citing, models
 from api.access import current_build, get_record
 from api.namespaces.collections import updated_filter
-from api.negotiation import negotiate_item
-from api.params import PageArgs, PlainItemArgs, ReferenceListArgs, read_args
-from api.render import page
+from api.negotiation import negotiate_reference
+from api.params import CitationArgs, PageArgs, ReferenceItemArgs, ReferenceListArgs, read_args
+from api.render import json_response, page
 
 ns = Namespace("references", description="Bibliographic references (BibTeX entries); the key is the id")
 model = models.for_type(ns, "reference")
@@ -48,14 +48,49 @@ class ReferenceList(Resource):
 @ns.route("/<string:key>")
 @ns.param("key", "The BibTeX key")
 class ReferenceItem(Resource):
-    @ns.doc(params=models.params(PlainItemArgs), responses=models.ERRORS)
-    @ns.response(200, "The reference", model)
+    @ns.doc(params=models.params(ReferenceItemArgs), responses=models.ERRORS)
+    @ns.produces(
+        ["application/json", "application/ld+json", citing.BIBLIOGRAPHY, *citing.EXPORT_FORMATS.values()]
+    )
+    @ns.response(
+        200, "The reference (JSON), or as negotiated: a formatted entry, BibTeX, RIS, CSL-JSON", model
+    )
     def get(self, key: str) -> Response:
-        args = read_args(PlainItemArgs)
-        return negotiate_item("reference", get_record("reference", key), args.get("format"))
+        """Content negotiation as DOI resolvers do it: Accept `text/x-bibliography; style=apa;
+        locale=nb-NO`, `application/x-bibtex`, `application/x-research-info-systems`,
+        `application/vnd.citationstyles.csl+json`, or `?format=`."""
+        args = read_args(ReferenceItemArgs)
+        return negotiate_reference(get_record("reference", key), args)
 
 
-citing = ns.model(
+citation = ns.model(
+    "Citation",
+    {
+        "key": rx.String(required=True),
+        "style": rx.String(required=True),
+        "locale": rx.String(required=True),
+        "format": rx.String(required=True, enum=["text", "html"]),
+        "bibliography": rx.String(required=True, description="The bibliography entry"),
+        "intext": rx.String(required=True, description="The in-text citation"),
+    },
+)
+
+
+@ns.route("/<string:key>/citation")
+@ns.param("key", "The BibTeX key")
+class ReferenceCitation(Resource):
+    @ns.doc(params=models.params(CitationArgs), responses=models.ERRORS)
+    @ns.response(200, "The bibliography entry and the in-text citation", citation)
+    def get(self, key: str) -> Response:
+        """The reference formatted in a CSL style and locale, as text or HTML."""
+        args = read_args(CitationArgs)
+        get_record("reference", key)
+        style, locale = citing.style_and_locale(args["style"], args["locale"])
+        entry = citing.formatted([key], style, locale)[key]
+        return json_response(citing.citation_body(key, style, locale, args["format"], entry))
+
+
+citing_item = ns.model(
     "CitingItem",
     {"type": rx.String(required=True), "id": rx.String(required=True), "title": rx.String(required=True)},
 )
@@ -65,7 +100,7 @@ citing = ns.model(
 @ns.param("key", "The BibTeX key")
 class ReferenceCitedBy(Resource):
     @ns.doc(params=models.params(PageArgs), responses=models.ERRORS)
-    @ns.response(200, "The knowledge items that cite the reference", models.page_of(ns, citing))
+    @ns.response(200, "The knowledge items that cite the reference", models.page_of(ns, citing_item))
     def get(self, key: str) -> Response:
         """Every knowledge item that cites or rests on this reference."""
         args = read_args(PageArgs)

@@ -8,11 +8,16 @@ from flask import Response
 from flask_restx import Namespace, Resource
 from flask_restx import fields as rx
 
-from api import models
+from api import citing, models
 from api.access import current_build
+from api.errors import ApiProblem
 from api.params import SearchArgs, read_args
 from api.render import json_response
 from index import SearchRequest
+
+EXPORT_LIMIT = 1000
+"""Most references one export of search results holds."""
+EXPORT_PAGE = 100
 
 ns = Namespace("search", description="Full-text search, Norwegian and English, with facets and highlights")
 hit = ns.model(
@@ -48,6 +53,8 @@ class Search(Resource):
         """Search with whoosh's query language: AND, OR, NOT, "phrases", title:, author:, year:[2010 TO 2020],
         type:, grade:, strength:, lang:."""
         args = read_args(SearchArgs)
+        if args["format"] != "json":
+            return export_hits(args)
         request = SearchRequest(
             q=args["q"],
             type=args["type"],
@@ -58,3 +65,29 @@ class Search(Resource):
             highlights=args["highlight"],
         )
         return json_response(asdict(current_build().search(request)))
+
+
+def export_hits(args: dict) -> Response:
+    """Every reference hit (at most EXPORT_LIMIT, in ranking order) in an export format."""
+    if args["type"] not in (None, "reference"):
+        raise ApiProblem(400, "only references can be exported; use type=reference or no type")
+    keys: list[str] = []
+    for number in range(1, EXPORT_LIMIT // EXPORT_PAGE + 1):
+        request = SearchRequest(
+            q=args["q"],
+            type="reference",
+            sort=args["sort"],
+            page=number,
+            per_page=EXPORT_PAGE,
+            facets=False,
+            highlights=False,
+            suggest=False,
+        )
+        found = current_build().search(request)
+        keys += [hit.id for hit in found.hits]
+        if len(keys) >= found.total:
+            break
+    response = citing.export(citing.references(keys), citing.EXPORT_FORMATS[args["format"]])
+    extension = {"bibtex": "bib", "ris": "ris", "csljson": "json"}[args["format"]]
+    response.headers["Content-Disposition"] = f'attachment; filename="mtkb-search.{extension}"'
+    return response

@@ -219,6 +219,12 @@ def _build(key: str, entry_type: str, values: dict[str, str], origin: Origin) ->
     )
 
 
+def reference_from_fields(key: str, entry_type: str, fields: dict[str, str]) -> Reference:
+    """A Reference rebuilt from its resolved BibTeX fields (`Reference.fields`), e.g. from an index
+    build. Raises ValueError for fields that cannot be used (as when they were first read)."""
+    return _build(key, entry_type, dict(fields), Origin("", 1))
+
+
 def _decode_bytes(raw: bytes, display: str, result: BibResult) -> tuple[str, set[int]]:
     """UTF-8 text of a file; lines that are not UTF-8 are reported and replaced so that the rest loads."""
     try:

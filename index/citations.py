@@ -1,0 +1,103 @@
+"""Citations stored with a build: each reference's BibTeX source (so its record can be rebuilt), the core
+styles pre-rendered in every locale, and the disk cache for every other style.
+
+A build holds `references.json` (key -> entry type and resolved fields) and, when pre-rendered,
+`citations/<style>/<locale>.json` (key -> formatted entry). Any other style is formatted on first request
+into a CitationCache shared by all workers and keyed by content version, so each distinct citation is
+formatted once per content version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from mtkb.citations import (
+    CORE_STYLES,
+    LOCALES,
+    CitationCache,
+    Formatted,
+    format_references,
+    resolve_locale,
+    resolve_style,
+)
+from mtkb.errors import NotFound
+from mtkb.records import Reference
+from mtkb.sources.bibtex import reference_from_fields
+
+SOURCES_FILE = "references.json"
+CITATIONS_DIR = "citations"
+RENDER_THREADS = 2
+"""pandoc runs as a child process, so two threads keep two cores busy."""
+
+
+def write_sources(references: Sequence[Reference], build_dir: Path) -> None:
+    sources = {ref.key: {"entry_type": ref.entry_type, "fields": ref.fields} for ref in references}
+    (build_dir / SOURCES_FILE).write_text(json.dumps(sources, ensure_ascii=False), encoding="utf-8")
+
+
+def prerender(references: Sequence[Reference], build_dir: Path) -> None:
+    """Format every reference in every core style and locale into the build."""
+
+    def render(style_locale: tuple[str, str]) -> None:
+        style, locale = style_locale
+        formatted = format_references(references, style, locale) if references else {}
+        folder = build_dir / CITATIONS_DIR / style
+        folder.mkdir(parents=True, exist_ok=True)
+        body = {key: asdict(f) for key, f in formatted.items()}
+        (folder / f"{locale}.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+
+    with ThreadPoolExecutor(RENDER_THREADS) as pool:
+        list(pool.map(render, [(s, loc) for s in CORE_STYLES for loc in LOCALES]))
+
+
+class CitationStore:
+    """A build's citations: references rebuilt on demand, pre-rendered core styles, the shared cache."""
+
+    def __init__(self, build_dir: Path, cache_dir: Path, version: str):
+        self.build_dir = build_dir
+        self.cache = CitationCache(cache_dir, version)
+        self._sources: dict[str, dict[str, Any]] | None = None
+        self._rendered: dict[tuple[str, str], dict[str, Formatted]] = {}
+
+    def _source(self, key: str) -> dict[str, Any]:
+        if self._sources is None:
+            self._sources = json.loads((self.build_dir / SOURCES_FILE).read_text(encoding="utf-8"))
+        source = self._sources.get(key)
+        if source is None:
+            raise NotFound("reference", key)
+        return source
+
+    def reference(self, key: str) -> Reference:
+        """The reference's record, rebuilt from its BibTeX fields. Raises NotFound."""
+        source = self._source(key)
+        return reference_from_fields(key, source["entry_type"], source["fields"])
+
+    def _prerendered(self, style: str, locale: str) -> dict[str, Formatted] | None:
+        if (style, locale) not in self._rendered:
+            path = self.build_dir / CITATIONS_DIR / style / f"{locale}.json"
+            if not path.is_file():
+                return None
+            data = json.loads(path.read_text(encoding="utf-8"))
+            self._rendered[style, locale] = {key: Formatted(**value) for key, value in data.items()}
+        return self._rendered[style, locale]
+
+    def formatted(self, keys: Sequence[str], style: str, locale: str) -> dict[str, Formatted]:
+        """Each reference formatted on its own in `style` and `locale`. Raises CitationError for an
+        unknown style or locale and NotFound for an unknown key."""
+        style, locale = resolve_style(style), resolve_locale(locale)
+        refs = {key: self.reference(key) for key in dict.fromkeys(keys)}
+        rendered = self._prerendered(style, locale)
+        if rendered is not None and all(key in rendered for key in refs):
+            return {key: rendered[key] for key in refs}
+        found = self.cache.get_many(style, locale, list(refs))
+        missing = [ref for key, ref in refs.items() if key not in found]
+        if missing:
+            fresh = format_references(missing, style, locale)
+            self.cache.put_many(style, locale, list(fresh.values()))
+            found.update(fresh)
+        return {key: found[key] for key in refs}
