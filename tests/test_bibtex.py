@@ -206,6 +206,11 @@ def test_braced_corporate_author_is_one_literal_name(tmp_path: Path) -> None:
     assert ref.authors[0].display() == "Helsedirektoratet"
 
 
+def test_corporate_author_with_inner_braces_stays_one_name(tmp_path: Path) -> None:
+    ref = one(tmp_path, "@misc{a,\n  author = {{Fagr{\\aa}det} and {{KoRus} Vest}},\n  title = {T},\n}\n")
+    assert ref.authors == (Person(literal="Fagrådet"), Person(literal="KoRus Vest"))
+
+
 def test_and_others(tmp_path: Path) -> None:
     ref = one(tmp_path, "@article{a,\n  author = {Geretsegger, Monika and others},\n  title = {T},\n}\n")
     assert ref.authors == (Person(family="Geretsegger", given="Monika"),)

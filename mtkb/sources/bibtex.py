@@ -124,6 +124,18 @@ def _strip_braces(value: str) -> str:
     return " ".join(value.replace("{", "").replace("}", "").split())
 
 
+def _wholly_braced(name: str) -> bool:
+    """True when the first `{` closes at the very end: `{Helsedirektoratet}`, `{Fagr{\\aa}det}`."""
+    if not (name.startswith("{") and name.endswith("}")):
+        return False
+    depth = 0
+    for i, ch in enumerate(name):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth == 0 and name[i - 1 : i] != "\\":
+            return i == len(name) - 1
+    return False
+
+
 def _people(raw: str) -> tuple[tuple[Person, ...], bool]:
     """Names from an author/editor field; a name wholly in braces is one corporate name. Also says
     whether the list ended in `and others`."""
@@ -132,7 +144,7 @@ def _people(raw: str) -> tuple[tuple[Person, ...], bool]:
         name = name.strip()
         if name.lower() == "others":
             more = True
-        elif name.startswith("{") and name.endswith("}") and name.count("{") == 1:
+        elif _wholly_braced(name):
             people.append(Person(literal=_decode(name[1:-1])))
         else:
             parts = parse_single_name_into_parts(name, strict=False)
