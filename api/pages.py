@@ -35,6 +35,7 @@ from api.access import current_build, get_record
 from api.namespaces.recommendations import expand
 from index import SearchRequest
 from mtkb import ALL_TYPES, ITEM_TYPES
+from mtkb.citations import CORE_STYLES, LOCALES
 from mtkb.errors import IndexUnavailable, NotFound, QueryError
 from mtkb.prose import REFERENCE_LINK
 
@@ -64,6 +65,15 @@ COLLECTIONS = {
 FILTERS = {"type": "type", "decade": "decade", "grade": "grade", "strength": "strength", "language": "lang"}
 """Search page parameters that filter, and the facet and query field each stands for."""
 _FILTER_VALUE = re.compile(r"^[A-Za-z0-9]{1,20}$")
+STYLE_NAMES = {
+    "apa": "APA 7",
+    "nlm-citation-sequence": "Vancouver",
+    "harvard-cite-them-right": "Harvard",
+    "chicago-author-date": "Chicago",
+    "nature": "Nature",
+    "norsk-apa-manual": "Norsk APA",
+}
+"""Short names for the style menus; the API's /styles has the full titles of these and every other style."""
 SORTS = ("relevance", "-year", "year")
 PER_PAGE = 10
 MAX_PAGE = 1000
@@ -239,6 +249,10 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
             config=current_app.config,
             today=date.today().isoformat(),
             FILTERS=FILTERS,
+            styles=[(style, STYLE_NAMES.get(style, style)) for style in CORE_STYLES],
+            locales=[(code, LABELS[lang]["locales"].get(code, code)) for code in LOCALES],
+            chosen_style=request.args.get("style", CORE_STYLES[0]),
+            chosen_locale=request.args.get("locale", LABELS[lang]["default_locale"]),
             **context,
         ),
         status,
@@ -250,10 +264,8 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
 
 def _query(q: str, filters: dict[str, str], skip: str | None = None) -> tuple[str, str | None]:
     """The query string with the field filters ANDed on, and the type filter (which the index takes apart)."""
-    clauses = [f"({q})"] if q else []
-    for name, value in filters.items():
-        if name not in ("type", skip):
-            clauses.append(f"{FILTERS[name]}:{value}")
+    fields = [f"{FILTERS[name]}:{value}" for name, value in filters.items() if name not in ("type", skip)]
+    clauses = [f"({q})", *fields] if q and fields else [q] if q else fields
     return " AND ".join(clauses), (filters.get("type") if skip != "type" else None)
 
 

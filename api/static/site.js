@@ -29,39 +29,56 @@
   var DROPPED = /^(SCRIPT|STYLE|TEMPLATE|IFRAME|OBJECT|EMBED|NOSCRIPT|SVG|MATH|TITLE|HEAD)$/;
   var URL_IN_TEXT = /(https?:\/\/[^\s<>"]*[^\s<>".,;:)\]])/;
 
-  function appendText(text, target) {
-    // Plain text, with http(s) addresses made into links.
+  function httpUrl(value) {
+    try {
+      var url = new URL(value, window.location.href);
+      return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function link(href, text) {
+    var a = document.createElement("a");
+    a.href = href;
+    a.textContent = text;
+    return a;
+  }
+
+  function appendText(text, target, inLink) {
+    // Plain text, with http(s) addresses made into links (unless already inside one).
+    if (inLink) {
+      target.appendChild(document.createTextNode(text));
+      return;
+    }
     text.split(URL_IN_TEXT).forEach(function (part, index) {
       if (!part) return;
-      if (index % 2) {
-        var a = document.createElement("a");
-        a.href = part;
-        a.textContent = part;
-        target.appendChild(a);
-      } else {
-        target.appendChild(document.createTextNode(part));
-      }
+      target.appendChild(index % 2 ? link(part, part) : document.createTextNode(part));
     });
   }
 
-  function copyAllowed(from, to) {
+  function copyAllowed(from, to, inLink) {
     from.childNodes.forEach(function (node) {
       if (node.nodeType === Node.TEXT_NODE) {
-        appendText(node.data, to);
-      } else if (node.nodeType === Node.ELEMENT_NODE && !DROPPED.test(node.tagName)) {
+        appendText(node.data, to, inLink);
+      } else if (node.nodeType === Node.ELEMENT_NODE && !DROPPED.test(node.tagName) &&
+                 !node.classList.contains("csl-left-margin")) {
+        // (a numeric style's own "1." is dropped: the page's list numbers its entries in the same order)
         var tag = ALLOWED[node.tagName];
-        if (tag) {
-          var element = document.createElement(tag);
-          copyAllowed(node, element);
+        var href = node.tagName === "A" && !inLink ? httpUrl(node.getAttribute("href") || "") : null;
+        if (tag || href) {
+          var element = document.createElement(href ? "a" : tag);
+          if (href) element.href = href; // the only attribute ever copied, and only an http(s) URL
+          copyAllowed(node, element, inLink || Boolean(href));
           to.appendChild(element);
         } else {
-          copyAllowed(node, to); // unknown tag: keep its text, drop the tag and every attribute
+          copyAllowed(node, to, inLink); // unknown tag: keep its text, drop the tag and every attribute
         }
       }
     });
   }
 
-  /** A fragment holding `html` reduced to text and a few inline tags, without any attribute. */
+  /** A fragment holding `html` reduced to text, a few inline tags without attributes, and http(s) links. */
   function sanitise(html) {
     var fragment = document.createDocumentFragment();
     if (!html) return fragment;
@@ -88,32 +105,6 @@
     return Object.keys(params).filter(function (k) { return params[k]; }).map(function (k) {
       return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]);
     }).join("&");
-  }
-
-  var stylesRequest = null;
-
-  /** Offer the API's styles (core ones) in the reference style menus; keep the built-in list if it fails. */
-  function loadStyles() {
-    var menus = document.querySelectorAll("[data-bibliography-form] [data-style], [data-cite-style]");
-    if (!menus.length) return;
-    stylesRequest = stylesRequest || getJSON("/api/v1/styles");
-    stylesRequest.then(function (data) {
-      var styles = (data.styles || []).filter(function (s) { return s.core; });
-      if (!styles.length) styles = data.styles || [];
-      if (!styles.length) return;
-      menus.forEach(function (menu) {
-        var chosen = menu.value;
-        menu.replaceChildren();
-        styles.forEach(function (style) {
-          var option = document.createElement("option");
-          option.value = style.id;
-          option.textContent = style.title || style.id;
-          option.selected = style.id === chosen;
-          menu.appendChild(option);
-        });
-        if (menu.value !== chosen) menu.dispatchEvent(new Event("change"));
-      });
-    }).catch(function () { /* the built-in list stays */ });
   }
 
   // ---- clipboard ------------------------------------------------------------------------------------
@@ -203,14 +194,6 @@
 
   // ---- references formatted in a chosen style (item pages) -----------------------------------------
 
-  var pageParams = new URLSearchParams(window.location.search);
-
-  function preselect(select, value) {
-    if (value && Array.prototype.some.call(select.options, function (o) { return o.value === value; })) {
-      select.value = value;
-    }
-  }
-
   function rememberInURL(style, locale) {
     var params = new URLSearchParams(window.location.search);
     params.set("style", style);
@@ -225,8 +208,6 @@
     if (!form || !entries.length) return;
     var style = form.querySelector("[data-style]");
     var locale = form.querySelector("[data-locale]");
-    preselect(style, pageParams.get("style"));
-    preselect(locale, pageParams.get("locale") || document.body.dataset.defaultLocale);
     var serial = 0;
     var update = function (remember) {
       var mine = ++serial;
@@ -256,7 +237,6 @@
     style.addEventListener("change", function () { update(true); });
     locale.addEventListener("change", function () { update(true); });
     form.addEventListener("submit", function (event) { event.preventDefault(); update(true); });
-    loadStyles();
     update(false);
   });
 
@@ -270,7 +250,6 @@
     var status = section.querySelector("[data-item-status]");
     var copy = section.querySelector("[data-item-copy]");
     var fallback = output.textContent;
-    preselect(locale, document.body.dataset.defaultLocale);
     var serial = 0;
     var update = function () {
       var mine = ++serial;
@@ -363,6 +342,4 @@
     });
     render();
   }
-
-  if (dialog) loadStyles();
 })();
