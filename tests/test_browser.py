@@ -68,8 +68,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def site(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real app under gunicorn on a free port, serving the session's index."""
+def site(browser: Any, index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app under gunicorn on a free port, serving the session's index (only when there is a
+    browser to look at it)."""
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     with gunicorn({"MTKB_INDEX_DIR": str(index_dir)}, workers=2, log=log) as (base, _):
         yield base
