@@ -9,6 +9,10 @@ wsgi_app = "wsgi:app"
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "sync"
+# The app is imported and created once in the master (about 1.5 s of imports and route set-up) and
+# forked into workers, so a new or replaced worker answers within milliseconds; each worker opens the
+# index itself on its first request (nothing index-related is opened before the fork).
+preload_app = True
 timeout = 30
 graceful_timeout = 10
 keepalive = 5

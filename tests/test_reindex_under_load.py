@@ -44,7 +44,7 @@ def build(kb: Path, refs: Path, index_dir: Path) -> subprocess.CompletedProcess[
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
 
 
@@ -61,7 +61,10 @@ def test_rebuilds_under_load_lose_no_request(tmp_path: Path) -> None:
     assert build(kb, refs, index_dir).returncode == 0
     versions = [json.loads((index_dir / "current" / "manifest.json").read_text())["version"]]
     env = {"MTKB_INDEX_DIR": str(index_dir), "MTKB_KB_DIR": str(kb), "MTKB_REFERENCES_DIR": str(refs)}
-    with gunicorn(env, workers=2) as (base, _), Load(base, PATHS, threads=4, max_seconds=90) as load:
+    with (
+        gunicorn(env, workers=2) as (base, _),
+        Load(base, PATHS, threads=4, max_seconds=400, max_requests=100_000) as load,
+    ):
         time.sleep(1.0)
         for n in range(4):
             if n == 2:  # a broken file: the strict build fails and the current index keeps serving
