@@ -261,10 +261,13 @@ class Server:
         return [int(c) for c in children] or [pid]
 
 
-def peak_mb(pid: int) -> float:
-    """Peak resident memory (VmHWM) of a process, MB."""
-    found = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
-    return int(found.group(1)) / 1024 if found else float("nan")
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(Peak resident memory VmHWM, anonymous memory now) of a process, MB. The difference is mostly the
+    index files that whoosh maps into memory: page cache, shared by every worker that maps them."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup")
+    anon = re.search(r"Anonymous:\s+(\d+) kB", rollup.read_text() if rollup.is_file() else "")
+    peak = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+    return (int(peak.group(1)) / 1024 if peak else 0.0, int(anon.group(1)) / 1024 if anon else 0.0)
 
 
 @contextlib.contextmanager
@@ -659,9 +662,8 @@ def measure(
                     f"  {t.label} [{t.corpus}]: {r['rps']:.0f} req/s, "
                     f"p50 {r['p50']:.1f}, p99 {r['p99']:.1f} ms"
                 )
-        memory = {
-            s.name: [peak_mb(pid) for pid in s.workers()] for s in (bare, real, synth, unique, single, ds)
-        }
+        servers = (bare, real, synth, unique, single, ds)
+        memory = {s.name: [memory_mb(pid) for pid in s.workers()] for s in servers}
         profiles = []
         if args.profile:
             out = args.work.resolve() / "profiles"
@@ -673,7 +675,7 @@ def measure(
                 )
     results = {t.key: summarise(runs[t.key], per_slice if t.slices is not None else None) for t in active}
     one, two = results.get("zipf_full_1"), results.get("zipf_full")
-    worst = max(v for name, values in memory.items() if name.startswith("mtkb-synthetic") for v in values)
+    worst = max(v[0] for name, values in memory.items() if name.startswith("mtkb-synthetic") for v in values)
     block = "\n".join(
         [
             f"Latest run: `{args.command}`: {args.rounds} round(s) of {args.duration} s per target after "
@@ -693,8 +695,12 @@ def measure(
                 else "n/a."
             ),
             "",
-            "Peak memory (VmHWM) per process after the run, MB: "
-            + "; ".join(f"{name} {' / '.join(f'{v:.0f}' for v in values)}" for name, values in memory.items())
+            "Peak memory (VmHWM) per process after the run, MB, with its anonymous part now in brackets "
+            "(the rest is mostly whoosh's memory-mapped index files, page cache shared by the workers): "
+            + "; ".join(
+                f"{name} " + " / ".join(f"{peak:.0f} ({anon:.0f})" for peak, anon in values)
+                for name, values in memory.items()
+            )
             + ".",
             "",
             "Targets:",
