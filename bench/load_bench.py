@@ -64,6 +64,7 @@ WRK_THREADS = 2
 ZIPF_QUERIES, ZIPF_REQUESTS = 200, 20_000
 LEAN = {"facets": "false", "highlight": "false", "per_page": "10"}
 EXPAND = "evidence,references,guideline"
+PROFILED = ("rec", "citation", "zipf_full", "distinct_lean", "distinct_full")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 Log = Callable[[str], None]
 
@@ -606,9 +607,10 @@ def measure(
         unique = gunicorn(stack, "mtkb-synthetic-distinct", "wsgi:app", synthetic_index, cores, run)
         single = gunicorn(stack, "mtkb-synthetic-1", "wsgi:app", synthetic_index, 1, run)
         ds = datasette(stack, bin_dir, db, run)
-        citation = real if probe(real.base + lists["citation"][0]) == 200 else None
+        status = probe(real.base + lists["citation"][0])
+        citation = real if status == 200 else None
         if citation is None:
-            log("GET /api/v1/references/{key}/citation does not answer 200: reported as n/a")
+            log(f"GET {lists['citation'][0]} answers {status}, not 200: reported as n/a")
         z, d, top = "GET /search, Zipf-200", "GET /search, all-distinct", f"{ds_name} FTS5 ranked top 10"
         rows = [  # key, label, corpus, server, request list, compared with, first all-distinct slice
             ("bare", f"bare Flask JSON endpoint, {cores} workers (the ceiling)", "-", bare, "bare", "", None),
@@ -668,7 +670,7 @@ def measure(
         if args.profile:
             out = args.work.resolve() / "profiles"
             out.mkdir(exist_ok=True)
-            for t in (t for t in targets if t.key in ("rec", "zipf_full", "distinct_lean", "distinct_full")):
+            for t in (t for t in active if t.key in PROFILED):
                 log(f"profiling {t.label} [{t.corpus}] for {args.profile} s")
                 profiles.append(
                     profile(t, args.profile, bin_dir, offset(t, slices - 1), args.connections, out)
