@@ -64,7 +64,7 @@ WRK_THREADS = 2
 ZIPF_QUERIES, ZIPF_REQUESTS = 200, 20_000
 LEAN = {"facets": "false", "highlight": "false", "per_page": "10"}
 EXPAND = "evidence,references,guideline"
-PROFILED = ("rec", "citation", "zipf_full", "distinct_lean", "distinct_full")
+PROFILED = ("bare", "rec", "citation", "zipf_full", "distinct_lean", "distinct_full")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 Log = Callable[[str], None]
 
