@@ -31,12 +31,14 @@ from flask import (
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
+from api import citing
 from api.access import current_build, get_record
 from api.namespaces.recommendations import expand
 from index import SearchRequest
 from mtkb import ALL_TYPES, ITEM_TYPES
-from mtkb.citations import CORE_STYLES, LOCALES
-from mtkb.errors import IndexUnavailable, NotFound, QueryError
+from mtkb.citations import CORE_STYLES, LOCALES, cite_recommendation
+from mtkb.citations.engine import safe_html
+from mtkb.errors import CitationError, IndexUnavailable, MtkbError, NotFound, QueryError
 from mtkb.prose import REFERENCE_LINK
 
 HERE = Path(__file__).resolve().parent
@@ -82,6 +84,8 @@ LOG_RETENTION_DAYS = 14
 
 _API_REFERENCE_HREF = re.compile(r'href="' + re.escape(REFERENCE_LINK.format(key="")) + r'([^"?#]+)"')
 _CODE_ID = re.compile(r"<code>([a-z0-9]+(?:-[a-z0-9]+)*)</code>")
+_NUMBER = re.compile(r'<span class="csl-left-margin">[^<]*</span>\s*')
+"""A numeric style's own "1." before an entry: our lists number their entries themselves."""
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static")
 
@@ -188,33 +192,6 @@ def person(p: dict[str, Any]) -> str:
     return ", ".join(x for x in (p.get("family"), p.get("given")) if x)
 
 
-def plain_reference(ref: dict[str, Any]) -> str:
-    """The reference as recorded, in one line (not a citation style: formatted citations come from the
-    API's citation endpoints, which `site.js` fills in)."""
-    t = LABELS[ui_lang()]
-    names = "; ".join(person(p) for p in ref["authors"])
-    if not names and ref["editors"]:
-        names = "; ".join(person(p) for p in ref["editors"]) + " (red.)"
-    parts = [f"{names} ({ref['year'] or t['no_year']})" if names else f"({ref['year'] or t['no_year']})"]
-    parts.append(ref["title"] or "")
-    container = ref.get("journal") or ref.get("booktitle")
-    if container:
-        issue = ", ".join(
-            x
-            for x in (
-                ref.get("volume") and (ref["volume"] + (f"({ref['number']})" if ref.get("number") else "")),
-                not ref.get("volume") and ref.get("number"),
-                ref.get("pages"),
-            )
-            if x
-        )
-        parts.append(container + (f", {issue}" if issue else ""))
-    publisher = ref.get("publisher") or ref.get("institution") or ref.get("organization")
-    if publisher and publisher not in names:
-        parts.append(", ".join(x for x in (ref.get("address"), publisher) if x))
-    return ". ".join(p.rstrip(".") for p in parts if p) + "."
-
-
 def page_window(current: int, last: int) -> list[int | None]:
     """Page numbers to offer: the first, the last and two either side of `current`; None marks a gap."""
     wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
@@ -244,16 +221,13 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
             prose=prose,
             snippet=snippet,
             person=person,
-            plain_reference=plain_reference,
             page_window=page_window,
             config=current_app.config,
             today=date.today().isoformat(),
             FILTERS=FILTERS,
             styles=[(style, STYLE_NAMES.get(style, style)) for style in CORE_STYLES],
             locales=[(code, LABELS[lang]["locales"].get(code, code)) for code in LOCALES],
-            chosen_style=request.args.get("style", CORE_STYLES[0]),
-            chosen_locale=request.args.get("locale", LABELS[lang]["default_locale"]),
-            **context,
+            **{"chosen_style": CORE_STYLES[0], "chosen_locale": LABELS[lang]["default_locale"], **context},
         ),
         status,
     )
@@ -370,11 +344,49 @@ def _context(record_type: str, record: dict[str, Any]) -> dict[str, Any]:
     return context
 
 
+def _styled(references: list[dict[str, Any]]) -> dict[str, Any]:
+    """The references in the style and locale the URL asks for (aliases welcome; APA and the page's locale
+    otherwise), as safe HTML by key, from the build's citations (the core styles are pre-rendered). An
+    empty `styled` when they cannot be formatted: the page then lists titles and links."""
+    try:
+        style, locale = citing.style_and_locale(request.args.get("style"), request.args.get("locale"))
+    except CitationError:
+        style, locale = CORE_STYLES[0], None
+    locale = locale or LABELS[ui_lang()]["default_locale"]
+    try:
+        entries = citing.formatted([r["key"] for r in references], style, locale) if references else {}
+    except (MtkbError, OSError):  # a build made before citations were stored with it
+        entries = {}
+    html = {key: Markup(_NUMBER.sub("", safe_html(e.bibliography_html))) for key, e in entries.items()}  # noqa: S704
+    return {"chosen_style": style, "chosen_locale": locale, "styled": html}
+
+
+def _recommendation_citation(record: dict[str, Any]) -> str:
+    """The recommendation cited in Helsedirektoratet's own form, read today ("" if it cannot be)."""
+    build = current_build()
+    try:
+        ref_key = record.get("citation_reference")
+        return cite_recommendation(
+            build.item("recommendation", record["id"]),  # type: ignore[arg-type]
+            build.citations.reference(ref_key) if ref_key else None,
+            build.item("guideline", record["guideline"]),  # type: ignore[arg-type]
+            "helsedirektoratet",
+            LABELS[ui_lang()]["default_locale"],
+            date.today(),
+        ).bibliography_text
+    except (MtkbError, OSError):
+        return ""
+
+
 def _item_view(record_type: str) -> Any:
     def view(ident: str) -> Response:
         record = get_record(record_type, ident)
+        context = _context(record_type, record)
+        context.update(_styled(context["references"]))
+        if record_type == "recommendation":
+            context["own_citation"] = _recommendation_citation(record)
         api_url = f"/api/v1/{COLLECTIONS[record_type]}/{quote(ident)}"
-        return render(f"{record_type}.html", record=record, api_url=api_url, **_context(record_type, record))
+        return render(f"{record_type}.html", record=record, api_url=api_url, **context)
 
     view.__name__ = f"{record_type}_page"
     return view

@@ -164,6 +164,19 @@ def test_recommendation_page_shows_the_whole_evidence_picture(client: FlaskClien
     assert '<a href="/evidence/cochrane-2022-rus"><code>cochrane-2022-rus</code></a>' in html
 
 
+def test_references_come_formatted_in_the_style_the_address_asks_for(client: FlaskClient) -> None:
+    html = client.get("/recommendations/musikkterapi-rusbehandling").get_data(as_text=True)
+    assert 'data-formatted="1"' in html and '<option value="apa" selected>APA 7</option>' in html
+    assert "<em>Cochrane Database of Systematic Reviews</em>" in html  # APA, from the build's citations
+    assert "siste faglige endring 24. januar 2017, lest" in html  # cite this: Helsedirektoratet's form
+    vancouver = client.get("/evidence/cochrane-2022-rus?style=vancouver&locale=en-US").get_data(as_text=True)
+    assert '<option value="nlm-citation-sequence" selected>Vancouver</option>' in vancouver
+    assert '<option value="en-US" selected>' in vancouver
+    assert "Ghetti C, Chen XJ, Brenner AK" in vancouver and "csl-left-margin" not in vancouver
+    unknown = client.get("/evidence/cochrane-2022-rus?style=no-such-style").get_data(as_text=True)
+    assert '<option value="apa" selected>APA 7</option>' in unknown
+
+
 def test_evidence_page_lists_the_recommendations_that_use_it(client: FlaskClient) -> None:
     html = client.get("/evidence/cochrane-2022-rus").get_data(as_text=True)
     assert 'href="/recommendations/musikkterapi-rusbehandling"' in html and "som nyere kunnskap" in html

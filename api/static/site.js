@@ -209,7 +209,7 @@
     var style = form.querySelector("[data-style]");
     var locale = form.querySelector("[data-locale]");
     var serial = 0;
-    var update = function (remember) {
+    var update = function () {
       var mine = ++serial;
       var keys = Array.prototype.map.call(entries, function (li) { return li.getAttribute("data-ref-key"); });
       getJSON("/api/v1/bibliography", {
@@ -229,15 +229,17 @@
           if (own) own.hidden = target.textContent.indexOf(own.textContent.replace(/^https:\/\/doi\.org\//, "")) !== -1;
         });
         status.textContent = "";
-        if (remember) rememberInURL(style.value, locale.value);
+        rememberInURL(style.value, locale.value);
       }).catch(function () {
         if (mine === serial) status.textContent = messages.unavailable || "";
       });
     };
-    style.addEventListener("change", function () { update(true); });
-    locale.addEventListener("change", function () { update(true); });
-    form.addEventListener("submit", function (event) { event.preventDefault(); update(true); });
-    update(false);
+    // The page comes formatted in the style in its address; a change is fetched in place (and the
+    // address updated), the form's own submit being the way without this script.
+    style.addEventListener("change", update);
+    locale.addEventListener("change", update);
+    form.addEventListener("submit", function (event) { event.preventDefault(); update(); });
+    if (section.getAttribute("data-formatted") !== "1") update(); // the server could not format them
   });
 
   // ---- cite this recommendation ---------------------------------------------------------------------
@@ -268,7 +270,7 @@
     };
     [style, locale, accessed].forEach(function (input) { input.addEventListener("change", update); });
     copy.addEventListener("click", function () { copyFrom(output, status); });
-    update();
+    if (!fallback.trim()) update(); // the server could not cite it: ask the API
   });
 
   // ---- selecting references and exporting them (search page) ---------------------------------------
