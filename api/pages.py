@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -88,9 +89,6 @@ _NUMBER = re.compile(r'<span class="csl-left-margin">[^<]*</span>\s*')
 """A numeric style's own "1." before an entry: our lists number their entries themselves."""
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static")
-
-
-# ---- language, links and formatting (handed to every template) ---------------------------------------
 
 
 def ui_lang() -> str:
@@ -203,37 +201,28 @@ def page_window(current: int, last: int) -> list[int | None]:
     return out
 
 
+TEMPLATE_HELPERS: tuple[Callable[..., Any], ...] = (link, item_link, static_url, lang_switch_url, fmt_date)
+TEMPLATE_HELPERS += (fmt_num, http_url, doi_url, prose, snippet, person, page_window)
+"""Functions every page template may call (registered as template globals by `init_app`)."""
+
+
 def render(template: str, status: int = 200, **context: Any) -> Response:
     lang = ui_lang()
+    defaults = {"chosen_style": CORE_STYLES[0], "chosen_locale": LABELS[lang]["default_locale"]}
     return make_response(
         render_template(
             template,
             t=LABELS[lang],
             ui=lang,
-            link=link,
-            item_link=item_link,
-            static_url=static_url,
-            lang_switch_url=lang_switch_url,
-            fmt_date=fmt_date,
-            fmt_num=fmt_num,
-            http_url=http_url,
-            doi_url=doi_url,
-            prose=prose,
-            snippet=snippet,
-            person=person,
-            page_window=page_window,
             config=current_app.config,
             today=date.today().isoformat(),
             FILTERS=FILTERS,
             styles=[(style, STYLE_NAMES.get(style, style)) for style in CORE_STYLES],
             locales=[(code, LABELS[lang]["locales"].get(code, code)) for code in LOCALES],
-            **{"chosen_style": CORE_STYLES[0], "chosen_locale": LABELS[lang]["default_locale"], **context},
+            **(defaults | context),
         ),
         status,
     )
-
-
-# ---- search --------------------------------------------------------------------------------------------
 
 
 def _query(q: str, filters: dict[str, str], skip: str | None = None) -> tuple[str, str | None]:
@@ -301,9 +290,6 @@ def search() -> BaseResponse:
         search_url=search_url,
         suggestion=suggestion,
     )
-
-
-# ---- item pages ----------------------------------------------------------------------------------------
 
 
 def _references(build: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -396,9 +382,6 @@ for _type, _collection in COLLECTIONS.items():
     bp.add_url_rule(f"/{_collection}/<ident>", _type, _item_view(_type))
 
 
-# ---- privacy, widget ------------------------------------------------------------------------------------
-
-
 @bp.get("/privacy")
 def privacy() -> Response:
     days = current_app.config.get("ACCESS_LOG_RETENTION_DAYS", LOG_RETENTION_DAYS)
@@ -426,9 +409,6 @@ def widget() -> Response:
     return response
 
 
-# ---- headers and errors --------------------------------------------------------------------------------
-
-
 @bp.after_request
 def page_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
@@ -450,4 +430,6 @@ def unavailable(_: IndexUnavailable) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    for helper in TEMPLATE_HELPERS:
+        app.add_template_global(helper)
     app.register_blueprint(bp)
