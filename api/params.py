@@ -125,14 +125,24 @@ class SearchArgs(Schema):
     per_page = fields.Integer(load_default=None, validate=PER_PAGE)
     facets = fields.Boolean(load_default=True)
     highlight = fields.Boolean(load_default=True)
+
+
+class SearchExportArgs(Schema):
+    q = fields.String(load_default="", metadata={"description": "Query, as for /search"})
+    type = fields.String(load_default=None, validate=validate.OneOf(("reference",)))
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(("relevance", "year", "-year")))
     format = fields.String(
-        load_default="json",
-        validate=validate.OneOf(("json", "bibtex", "ris", "csljson")),
-        metadata={
-            "description": "json, or an export of the reference hits (all pages, "
-            "at most 1000): bibtex, ris or csljson"
-        },
+        required=True,
+        validate=validate.OneOf(("bibtex", "ris", "csljson")),
+        metadata={"description": "bibtex, ris or csljson"},
     )
+
+
+class SearchOrExportArgs(SearchArgs):
+    """What /search reads: its own parameters, and `format` for an export of the hits (the same as
+    /search/export, for links that only change `format`)."""
+
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "bibtex", "ris", "csljson")))
 
 
 def read_args(schema: type[Schema]) -> dict[str, Any]:

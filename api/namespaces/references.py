@@ -50,7 +50,13 @@ class ReferenceList(Resource):
 class ReferenceItem(Resource):
     @ns.doc(params=models.params(ReferenceItemArgs), responses=models.ERRORS)
     @ns.produces(
-        ["application/json", "application/ld+json", citing.BIBLIOGRAPHY, *citing.EXPORT_FORMATS.values()]
+        [
+            "application/json",
+            "application/ld+json",
+            citing.BIBLIOGRAPHY,
+            *citing.EXPORT_FORMATS.values(),
+            "application/problem+json",
+        ]
     )
     @ns.response(
         200, "The reference (JSON), or as negotiated: a formatted entry, BibTeX, RIS, CSL-JSON", model
@@ -64,7 +70,7 @@ class ReferenceItem(Resource):
 
 
 citation = ns.model(
-    "Citation",
+    "FormattedCitation",
     {
         "key": rx.String(required=True),
         "style": rx.String(required=True),

@@ -11,7 +11,7 @@ from flask_restx import fields as rx
 from api import citing, models
 from api.access import current_build
 from api.errors import ApiProblem
-from api.params import SearchArgs, read_args
+from api.params import SearchArgs, SearchExportArgs, SearchOrExportArgs, read_args
 from api.render import json_response
 from index import SearchRequest
 
@@ -51,8 +51,9 @@ class Search(Resource):
     @ns.response(200, "Hits, facets and a suggestion", result)
     def get(self) -> Response:
         """Search with whoosh's query language: AND, OR, NOT, "phrases", title:, author:, year:[2010 TO 2020],
-        type:, grade:, strength:, lang:."""
-        args = read_args(SearchArgs)
+        type:, grade:, strength:, lang:. Adding `format=bibtex|ris|csljson` exports the reference hits
+        instead (as /search/export does)."""
+        args = read_args(SearchOrExportArgs)
         if args["format"] != "json":
             return export_hits(args)
         request = SearchRequest(
@@ -91,3 +92,14 @@ def export_hits(args: dict) -> Response:
     extension = {"bibtex": "bib", "ris": "ris", "csljson": "json"}[args["format"]]
     response.headers["Content-Disposition"] = f'attachment; filename="mtkb-search.{extension}"'
     return response
+
+
+@ns.route("/export")
+class SearchExport(Resource):
+    @ns.doc(params=models.params(SearchExportArgs), responses=models.ERRORS)
+    @ns.produces([*citing.EXPORT_FORMATS.values(), "application/problem+json"])
+    @ns.response(200, "The reference hits as a BibTeX, RIS or CSL-JSON file")
+    def get(self) -> Response:
+        """Every reference the query finds (at most 1000, in ranking order) as a file for a reference
+        manager. `/search?format=` answers the same."""
+        return export_hits(read_args(SearchExportArgs))
