@@ -260,7 +260,7 @@ def search() -> BaseResponse:
         hits.append({"hit": hit, "lang": record.get("lang", "nb"), "url": item_link(hit.type, hit.id)})
     last = max(1, -(-result.total // PER_PAGE))
     export = {
-        fmt: url_for("api_v1.search_search", q=text, type="reference", format=fmt, per_page=100)
+        fmt: url_for("api_v1.search_search_export", q=text, type="reference", sort=sort, format=fmt)
         for fmt in ("bibtex", "ris")
     }
     search_args = {k: v for k, v in {"q": q, **filters, "sort": sort}.items() if v and v != "relevance"}

@@ -363,6 +363,11 @@ def test_export_selected_references(site: str, context: Any) -> None:
     with page.expect_download() as ris:
         page.locator("[data-export-format='ris']").click()
     assert Path(ris.value.path()).read_text(encoding="utf-8").count("TY  - ") == 2
+    # every reference hit at once, straight from the API's export of a search
+    with page.expect_download() as everything:
+        page.locator("[data-export-bar] > p a", has_text="BibTeX").click()
+    assert everything.value.suggested_filename.endswith(".bib")
+    assert len(re.findall(r"^@\w+\{", Path(everything.value.path()).read_text(encoding="utf-8"), re.M)) == 4
     # the selection survives paging and reloading in this tab
     page.reload()
     expect(page.locator("[data-selection-count]")).to_have_text("2 valgt")
