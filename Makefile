@@ -36,6 +36,8 @@ serve: index
 
 ## Install with the test extra and run every test.
 test: install-test
+	@test -x /usr/bin/chromium || echo "!!! Chromium not found: the browser tests will be SKIPPED (apt-get install chromium) !!!"
+	@command -v wrk >/dev/null || echo "!!! wrk not found: the load benchmark smoke test will be SKIPPED (apt-get install wrk) !!!"
 	$(BIN)/python -m pytest
 
 lint: install-test

@@ -53,6 +53,10 @@ MAX_CONTENT_LENGTH = 64 * 1024
 RESPONSE_MEMO_SIZE = 4096
 """Finished GET responses each worker keeps in memory, per build (see api/memo.py); 0 turns it off."""
 
+ACCESS_LOG_RETENTION_DAYS = 14
+"""Days the access log (time, request line, status, size, duration; no addresses) is kept; the privacy
+statement at /privacy states it, and the deployment's log rotation must keep to it."""
+
 RATELIMIT_DEFAULT = "300 per minute"
 """Requests a client may make (per worker when storage is memory://); flask-limiter syntax."""
 

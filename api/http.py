@@ -11,12 +11,14 @@ from api.access import index_handle
 from mtkb.errors import MtkbError
 
 EXPOSED = "ETag, Link, X-Content-Version, Retry-After, Content-Location"
-HTML_CSP = (
+STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+"""CSP for any HTML page that does not set its own (error pages): nothing may load or run."""
+DOCS_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'self'"
 )
-"""CSP for HTML pages; the Swagger UI page needs its inline bootstrap script and styles."""
+"""CSP for the Swagger UI page only: it needs its inline bootstrap script and styles."""
 
 
 def etag_for(response: Response) -> str:
@@ -48,7 +50,8 @@ def finish(response: Response) -> Response:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "no-referrer"
     if response.mimetype == "text/html" and "Content-Security-Policy" not in headers:
-        headers["Content-Security-Policy"] = HTML_CSP
+        docs = request.path.startswith("/api/v1/docs")
+        headers["Content-Security-Policy"] = DOCS_CSP if docs else STRICT_CSP
     cacheable = request.method in ("GET", "HEAD") and response.status_code in (200, 301)
     if "Cache-Control" not in headers:
         cache = f"public, max-age={current_app.config['CACHE_MAX_AGE']}" if cacheable else "no-cache"

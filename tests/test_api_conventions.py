@@ -81,3 +81,11 @@ def test_helsedirektoratet_content_carries_nlod_and_attribution(client: FlaskCli
     assert 'rel="license"' in response.headers["Link"] and "nlod" in response.headers["Link"]
     facts = client.get("/api/v1/facts").get_json()["rights"]
     assert [r["licence"] for r in facts] == ["CC BY 4.0"]
+
+
+def test_content_security_policy(client: FlaskClient) -> None:
+    docs = client.get("/api/v1/docs")
+    assert "'unsafe-inline'" in docs.headers["Content-Security-Policy"], "Swagger UI needs its inline bootstrap"
+    assert "frame-ancestors 'none'" in docs.headers["Content-Security-Policy"]
+    page = client.get("/")
+    assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"]
