@@ -85,7 +85,7 @@ def test_helsedirektoratet_content_carries_nlod_and_attribution(client: FlaskCli
 
 def test_content_security_policy(client: FlaskClient) -> None:
     docs = client.get("/api/v1/docs")
-    assert "'unsafe-inline'" in docs.headers["Content-Security-Policy"], "Swagger UI needs its inline bootstrap"
+    assert "'unsafe-inline'" in docs.headers["Content-Security-Policy"], "Swagger UI runs inline code"
     assert "frame-ancestors 'none'" in docs.headers["Content-Security-Policy"]
     page = client.get("/")
     assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"]
