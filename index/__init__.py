@@ -15,7 +15,7 @@ from typing import Any
 from marshmallow import EXCLUDE
 from whoosh import index as whoosh_index
 
-from index.build import MANIFEST_FILE, RECORDS_FILE, WHOOSH_DIR, BuildInfo, build_index
+from index.build import MANIFEST_FILE, RECORDS_FILE, SPELLING_FILE, WHOOSH_DIR, BuildInfo, build_index
 from index.builds import current_build
 from index.citations import CitationStore
 from index.search import IndexSearcher, SearchRequest, SearchResult
@@ -37,7 +37,7 @@ class OpenBuild:
         data = json.loads((path / RECORDS_FILE).read_text(encoding="utf-8"))
         self.records: dict[str, dict[str, dict[str, Any]]] = data["records"]
         self.aliases: dict[str, str] = data["aliases"]
-        self._searcher = IndexSearcher(whoosh_index.open_dir(str(path / WHOOSH_DIR)))
+        self._searcher = IndexSearcher(whoosh_index.open_dir(str(path / WHOOSH_DIR)), path / SPELLING_FILE)
         self.citations = CitationStore(path, path.parent.parent / CACHE_DIR, self.version)
 
     @property

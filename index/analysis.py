@@ -1,26 +1,77 @@
-"""Text analysis: Norwegian and English stemming, accent folding for names, and the synonym concepts."""
+"""Text analysis: Norwegian and English stemming, accent folding for names, and the synonym concepts.
+
+The analysers are whoosh's own (`LanguageAnalyzer("no")`, `LanguageAnalyzer("en")`, a folding chain for
+names), so queries, highlights and documents are analysed alike. Indexing also has a fast path
+(`index_terms`) that gives the same terms and positions as the whoosh chain in one pass over the text:
+whoosh pushes every token through a chain of generators, which was most of the build time.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
-from whoosh.analysis import Analyzer, Filter, LanguageAnalyzer, LowercaseFilter, RegexTokenizer, Token
+from whoosh.analysis import (
+    Analyzer,
+    Filter,
+    LanguageAnalyzer,
+    LowercaseFilter,
+    RegexTokenizer,
+    SpaceSeparatedTokenizer,
+    StemFilter,
+    StopFilter,
+    Token,
+)
+from whoosh.lang import stemmer_for_language, stopwords_for_language
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.yaml")
-_EXTRA_FOLDS = str.maketrans(
-    {"æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "ð": "d", "þ": "th", "ł": "l", "đ": "d"}
-)
+_EXTRA_FOLDS = {"æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "ð": "d", "þ": "th", "ł": "l", "đ": "d"}
+WORD = re.compile(r"[\w*]+(?:\.?[\w*]+)*")
+"""whoosh's default token pattern (RegexTokenizer), without its capturing group."""
+_PLAIN_WORD = re.compile(r"\w+")
+MIN_TOKEN = 2
+"""whoosh's StopFilter drops tokens shorter than this, as well as the stop words."""
+
+
+def fold_char(char: str) -> str:
+    """One lowercase character without diacritics, as plain as it gets: decomposed (NFKD), combining marks
+    dropped, the letters that do not decompose spelled out (æ -> ae, ø -> o, ß -> ss ...), repeated until
+    nothing changes (so 'ǿ' -> 'ø' -> 'o')."""
+    folded = char
+    for _ in range(4):
+        decomposed = unicodedata.normalize("NFKD", folded)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_EXTRA_TABLE).lower()
+        if plain == folded:
+            break
+        folded = plain
+    return folded
+
+
+_EXTRA_TABLE = str.maketrans(_EXTRA_FOLDS)
+# Every non-ASCII character is folded once per process (Latin-1 and Latin Extended-A/B up front), and a text
+# with one str.replace per distinct such character: each replacement is final, so their order is free.
+_FOLDS: dict[str, str] = {chr(c): fold_char(chr(c)) for c in range(0x80, 0x250)}
 
 
 def fold(text: str) -> str:
-    """Lowercase without diacritics: 'Ødegaard' -> 'odegaard', 'Jörg' -> 'jorg', 'Bræin' -> 'braein'."""
-    text = text.lower().translate(_EXTRA_FOLDS)
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    """Lowercase without diacritics, character by character (see fold_char): 'Ødegaard' -> 'odegaard',
+    'Jörg' -> 'jorg', 'Bræin' -> 'braein'."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    for c in set(text):
+        if not c.isascii():
+            folded = _FOLDS.get(c)
+            if folded is None:
+                folded = _FOLDS[c] = fold_char(c)
+            if folded != c:
+                text = text.replace(c, folded)
+    return text
 
 
 class FoldingFilter(Filter):
@@ -32,35 +83,313 @@ class FoldingFilter(Filter):
             yield token
 
 
-def norwegian() -> Analyzer:
-    return LanguageAnalyzer("no")
+class _StemCache(dict[str, str | None]):
+    """Every word analysed once per process (the vocabulary is bounded by the content): its stem, or None
+    for a word the StopFilter drops (a stop word, or shorter than MIN_TOKEN)."""
+
+    def __init__(self, stem: Callable[[str], str], stops: frozenset[str]):
+        super().__init__()
+        self.stem = stem
+        self.stops = stops
+
+    def __missing__(self, word: str) -> str | None:
+        stemmed = self[word] = None if len(word) < MIN_TOKEN or word in self.stops else self.stem(word)
+        return stemmed
 
 
-def english() -> Analyzer:
-    return LanguageAnalyzer("en")
+class _FastAnalyzer(Analyzer):
+    """A whoosh analyzer (`chain`) plus `index_terms`, the same analysis for indexing in one pass.
+
+    Pickled into the index's schema by its constructor arguments only (caches are rebuilt on load).
+    """
+
+    chain: Analyzer
+
+    def __call__(self, value: str, **kwargs: Any) -> Iterator[Token]:
+        return self.chain(value, **kwargs)
+
+    def has_morph(self) -> bool:
+        return bool(self.chain.has_morph())
+
+    def clean(self) -> None:
+        self.chain.clean()
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.__getstate__() == other.__getstate__()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(sorted(self.__getstate__().items()))))
+
+    def __getstate__(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def index_terms(self, text: str) -> dict[str, list[int]]:
+        """Each term of `text` with its positions, exactly as `chain` would give them for indexing."""
+        raise NotImplementedError
 
 
-def folded() -> Analyzer:
-    """Names and spelling words: lowercase, no diacritics, no stemming."""
-    return RegexTokenizer() | LowercaseFilter() | FoldingFilter()
+class LanguageText(_FastAnalyzer):
+    """`LanguageAnalyzer(lang)`: words, lowercased, stop words dropped (positions renumbered), stemmed."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.chain = LanguageAnalyzer(lang)
+        # The chain's own stop list (whoosh adds its English list to every language's) and stemmer.
+        stop = next(f for f in self.chain.items if isinstance(f, StopFilter))
+        stem = next(f for f in self.chain.items if isinstance(f, StemFilter))
+        if stop.min != MIN_TOKEN or stop.max is not None or not stop.renumber or stem.ignore:
+            raise ValueError(f"unexpected whoosh analyzer settings for {lang!r}")
+        self._stems = _StemCache(stemmer_for_language(lang), frozenset(stop.stops))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"lang": self.lang}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["lang"])  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return f"LanguageText({self.lang!r})"
+
+    def stem(self, word: str) -> str | None:
+        """The term a lowercased word is indexed as, or None for a word the stop filter drops."""
+        return self._stems[word]
+
+    def index_terms(self, text: str) -> dict[str, list[int]]:
+        stems = list(map(self._stems.__getitem__, _words(text)))
+        kept = [stem for stem in stems if stem is not None]
+        terms: dict[str, list[int]] = {}
+        if not kept:
+            return terms
+        # StopFilter(renumber=True): the first kept token keeps its position, the rest follow it.
+        for pos, stem in enumerate(kept, start=stems.index(kept[0])):
+            if stem in terms:
+                terms[stem].append(pos)
+            else:
+                terms[stem] = [pos]
+        return terms
+
+
+def _words(text: str) -> list[str]:
+    """The lowercased tokens of whoosh's RegexTokenizer and LowercaseFilter. Lowercasing first is the same
+    except for 'İ', the one character whose lowercase is longer."""
+    if "\u0130" in text:
+        return [w.lower() for w in WORD.findall(text)]
+    return WORD.findall(text.lower())
+
+
+class FoldedText(_FastAnalyzer):
+    """Names and spelling words: words, lowercased, without diacritics, not stemmed."""
+
+    def __init__(self) -> None:
+        self.chain = RegexTokenizer() | LowercaseFilter() | FoldingFilter()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return "FoldedText()"
+
+    def index_terms(self, text: str) -> dict[str, list[int]]:
+        terms: dict[str, list[int]] = {}
+        for pos, word in enumerate(WORD.findall(text)):
+            terms.setdefault(fold(word), []).append(pos)
+        return terms
+
+
+class WordList(_FastAnalyzer):
+    """KEYWORD's analyser: words separated by whitespace, lowercased."""
+
+    def __init__(self) -> None:
+        self.chain = SpaceSeparatedTokenizer() | LowercaseFilter()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return "WordList()"
+
+    def index_terms(self, text: str) -> dict[str, list[int]]:
+        terms: dict[str, list[int]] = {}
+        for pos, word in enumerate(_SPACE_SEPARATED.findall(text)):
+            terms.setdefault(word.lower(), []).append(pos)
+        return terms
+
+
+_SPACE_SEPARATED = re.compile(r"[^ \t\r\n]+")
+"""whoosh's SpaceSeparatedTokenizer pattern."""
+
+
+def norwegian() -> LanguageText:
+    return LanguageText("no")
+
+
+def english() -> LanguageText:
+    return LanguageText("en")
+
+
+def folded() -> FoldedText:
+    return FoldedText()
+
+
+# ---------------------------------------------------------------- which language a sentence is in
+
+_EN_STOPS = {fold(w) for w in stopwords_for_language("en")}
+_NB_STOPS = {fold(w) for w in stopwords_for_language("no")}
+_AMBIGUOUS = {
+    "under",
+    "men",
+    "man",
+    "de",
+    "den",
+    "da",
+    "to",
+    "so",
+    "me",
+    "her",
+    "hoe",
+    "kom",
+    "ja",
+    "mine",
+    "sin",
+}
+EN_MARKERS = frozenset(_EN_STOPS - _NB_STOPS - _AMBIGUOUS)
+NB_MARKERS = frozenset(_NB_STOPS - _EN_STOPS - _AMBIGUOUS)
+"""Function words of one language that the other does not have ('the', 'of' ... 'og', 'ikke' ...), folded
+(so 'på' is 'pa'; 'å' and 'a' fold alike and are in neither), without the words both languages use."""
+_SENTENCE_END = re.compile(r"[.!?:;]\s+|\n+")
+
+
+def _score(words: set[str]) -> int:
+    return len(words & NB_MARKERS) - len(words & EN_MARKERS)
+
+
+def split_languages(text: str, default: str, words: set[str] | None = None) -> tuple[str, str]:
+    """(Norwegian part, English part) of `text`, sentence by sentence: a sentence goes to the language
+    more of whose function words it uses; when that does not decide, to the language the whole text uses
+    more, and failing that to `default` ("nb"/"nn"/"en"). Sentence punctuation is dropped (it is never
+    part of a token). `words`, if given, are the folded words of `text` (or more)."""
+    words = words if words is not None else set(_PLAIN_WORD.findall(fold(text)))
+    overall = _score(words)
+    dominant_nb = overall > 0 or (overall == 0 and default != "en")
+    # Most texts are in one language: no sentence can then go the other way.
+    if words.isdisjoint(EN_MARKERS if dominant_nb else NB_MARKERS):
+        return (text, "") if dominant_nb else ("", text)
+    nb: list[str] = []
+    en: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        if sentence:
+            score = _score(set(_PLAIN_WORD.findall(fold(sentence))))
+            (nb if score > 0 or (score == 0 and dominant_nb) else en).append(sentence)
+    return " ".join(nb), " ".join(en)
+
+
+# ---------------------------------------------------------------- synonym concepts
+
+
+def _alternatives(term: str) -> tuple[list[str], bool]:
+    return fold(term.rstrip("*")).split(), term.endswith("*")
+
+
+@lru_cache(maxsize=1)
+def _groups() -> dict[str, list[str]]:
+    groups = yaml.safe_load(SYNONYMS_FILE.read_text(encoding="utf-8"))
+    return {str(concept): [str(t) for t in terms] for concept, terms in groups.items()}
 
 
 @lru_cache(maxsize=1)
 def concept_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """(concept, regex over folded text) for every synonym group in `synonyms.yaml`."""
-    groups = yaml.safe_load(SYNONYMS_FILE.read_text(encoding="utf-8"))
     patterns = []
-    for concept, terms in groups.items():
+    for concept, terms in _groups().items():
         alternatives = []
         for term in terms:
-            prefix = term.endswith("*")
-            words = fold(term.rstrip("*")).split()
+            words, prefix = _alternatives(term)
             alternatives.append(r"\s+".join(map(re.escape, words)) + (r"\w*" if prefix else ""))
         patterns.append((concept, re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")))
     return tuple(patterns)
 
 
+class _ConceptIndex:
+    """The synonym terms arranged for a fast scan of a document, with the same matches as the regexes of
+    `concept_patterns`: one-word terms by word, one-word prefixes for str.startswith, and multi-word terms
+    found with str.find in the text with its whitespace collapsed (the regexes allow any whitespace)."""
+
+    def __init__(self) -> None:
+        self.words: dict[str, set[str]] = {}
+        self.prefixes: list[tuple[str, str]] = []
+        self.phrases: list[tuple[str, str, bool]] = []  # (concept, words joined by one space, is a prefix)
+        for concept, terms in _groups().items():
+            for term in terms:
+                words, prefix = _alternatives(term)
+                if len(words) == 1 and _PLAIN_WORD.fullmatch(words[0]):
+                    if prefix:
+                        self.prefixes.append((words[0], concept))
+                    else:
+                        self.words.setdefault(words[0], set()).add(concept)
+                else:
+                    self.phrases.append((concept, " ".join(words), prefix))
+        self.prefix_tuple = tuple(p for p, _ in self.prefixes)
+        self._seen: set[str] = set()  # every word seen so far ...
+        self._by_word: dict[str, frozenset[str]] = {}  # ... and those that name concepts
+
+    def _concepts_of_word(self, word: str) -> frozenset[str]:
+        found = set(self.words.get(word, ()))
+        if word.startswith(self.prefix_tuple):
+            found.update(c for p, c in self.prefixes if word.startswith(p))
+        return frozenset(found)
+
+    def find(self, folded_text: str, words: set[str] | None = None) -> set[str]:
+        """The concepts in `folded_text`; `words`, if given, are its words (`\\w+`)."""
+        words = words if words is not None else set(_PLAIN_WORD.findall(folded_text))
+        found: set[str] = set()
+        unseen = words - self._seen
+        if unseen:
+            self._seen |= unseen
+            for word in unseen:
+                concepts = self._concepts_of_word(word)
+                if concepts:
+                    self._by_word[word] = concepts
+        for word in words.intersection(self._by_word):
+            found |= self._by_word[word]
+        collapsed = ""
+        for concept, phrase, prefix in self.phrases:
+            if concept in found:
+                continue
+            collapsed = collapsed or " ".join(folded_text.split())
+            if _has_phrase(collapsed, phrase, prefix):
+                found.add(concept)
+        return found
+
+
+def _has_phrase(text: str, phrase: str, prefix: bool) -> bool:
+    """Whether `phrase` occurs in `text` starting at a word boundary and, unless `prefix`, ending at one."""
+    at = text.find(phrase)
+    while at >= 0:
+        end = at + len(phrase)
+        before_ok = at == 0 or not _is_word_char(text[at - 1])
+        after_ok = prefix or end == len(text) or not _is_word_char(text[end])
+        if before_ok and after_ok:
+            return True
+        at = text.find(phrase, at + 1)
+    return False
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+@lru_cache(maxsize=1)
+def _concept_index() -> _ConceptIndex:
+    return _ConceptIndex()
+
+
 def concepts_in(text: str) -> list[str]:
-    """The concepts whose words or phrases occur in `text`."""
-    folded_text = fold(text)
-    return [concept for concept, pattern in concept_patterns() if pattern.search(folded_text)]
+    """The concepts whose words or phrases occur in `text`, in the order of `synonyms.yaml`."""
+    found = _concept_index().find(fold(text))
+    return [concept for concept in _groups() if concept in found]

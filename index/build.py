@@ -10,16 +10,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
-
 from index.builds import build_lock, discard, publish, scratch_dir
-from index.documents import document, make_schema
+from index.citations import prerender, write_sources
+from index.indexing import write_whoosh
 from mtkb.corpus import Corpus
+from mtkb.records import Item, Reference
 from mtkb.schemas import schema_for
 
 RECORDS_FILE = "records.json"
 MANIFEST_FILE = "manifest.json"
+SPELLING_FILE = "spelling.json"
 WHOOSH_DIR = "whoosh"
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -42,34 +44,31 @@ def serialise(corpus: Corpus) -> dict[str, Any]:
 
 
 def build_index(
-    corpus: Corpus, index_dir: Path, progress: Callable[[int, int], None] | None = None
+    corpus: Corpus, index_dir: Path, progress: Progress | None = None, prerender_citations: bool = True
 ) -> BuildInfo:
     """Write a new build of `corpus` under `index_dir` and make it current. Raises whatever fails, and then
-    the current build stays as it was."""
+    the current build stays as it was. `progress(done, total)` is called every few hundred records.
+    With `prerender_citations` the core citation styles are formatted into the build (else on request)."""
     started = time.perf_counter()
     with build_lock(index_dir):
         scratch = scratch_dir(index_dir)
         try:
             whoosh_dir = scratch / WHOOSH_DIR
             whoosh_dir.mkdir()
-            ix = whoosh_index.create_in(str(whoosh_dir), make_schema())
-            records = [*corpus.items.values(), *corpus.references.values()]
-            writer = ix.writer(limitmb=256)
-            try:
-                for done, record in enumerate(records, start=1):
-                    writer.add_document(**document(record))
-                    if progress and (done % 500 == 0 or done == len(records)):
-                        progress(done, len(records))
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
-            ix.close()
+            records: list[Item | Reference] = [*corpus.items.values(), *corpus.references.values()]
+            vocabulary = write_whoosh(records, whoosh_dir, progress)
+            words = sorted(w for w in vocabulary if w.isalpha())
+            spelling = {"words": words, "counts": [vocabulary[w] for w in words]}
+            (scratch / SPELLING_FILE).write_text(json.dumps(spelling, ensure_ascii=False), encoding="utf-8")
             data = serialise(corpus)
             built_at = datetime.now(UTC).isoformat(timespec="seconds")
             manifest = {"version": corpus.version, "built_at": built_at, "counts": corpus.counts()}
             (scratch / RECORDS_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
             (scratch / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            references = list(corpus.references.values())
+            write_sources(references, scratch)
+            if prerender_citations:
+                prerender(references, scratch)
             final = publish(index_dir, scratch)
         except BaseException:
             discard(scratch)

@@ -2,37 +2,92 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from whoosh.analysis import Analyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import Positions
 
-from index.analysis import concepts_in, english, folded, norwegian
+from index.analysis import (
+    _PLAIN_WORD,
+    WordList,
+    _concept_index,
+    english,
+    fold,
+    folded,
+    norwegian,
+    split_languages,
+)
 from mtkb.prose import plain_text
 from mtkb.records import Evidence, Fact, Item, Recommendation, Reference, Report
 
 TITLE_BOOST = 3.0
 AUTHOR_BOOST = 2.0
+TEXT_FIELDS = ("title_nb", "title_en", "body_nb", "body_en", "author")
+FACET_FIELDS = ("type", "decade", "grade", "strength", "lang")
+
+
+class FastPositions(Positions):
+    """whoosh's Positions format (the same postings on disk) whose terms and positions, when indexing, come
+    from the analyser's one-pass `index_terms`; queries and highlights go through its whoosh chain."""
+
+    def term_positions(self, value: str, analyzer: Analyzer) -> dict[str, list[int]]:
+        """Each term of `value` with its positions, as `word_values` would index them."""
+        index_terms = getattr(analyzer, "index_terms", None)
+        if index_terms is not None:
+            return index_terms(value)
+        terms: dict[str, list[int]] = {}
+        for token in analyzer(value, positions=True, mode="index"):
+            if not token.stopped:
+                terms.setdefault(token.text, []).append(token.pos)
+        return terms
+
+    def word_values(
+        self, value: Any, analyzer: Analyzer, **kwargs: Any
+    ) -> Iterator[tuple[str, int, float, bytes]]:
+        if not isinstance(value, str) or kwargs.get("mode") != "index":
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        for term, positions in self.term_positions(value, analyzer).items():
+            yield term, len(positions), len(positions) * self.field_boost, self.encode(positions)
+
+
+def _text(analyzer: Analyzer, boost: float = 1.0) -> TEXT:
+    field = TEXT(analyzer=analyzer, field_boost=boost)
+    field.format = FastPositions(field_boost=boost)
+    return field
+
+
+def _keywords() -> KEYWORD:
+    field = KEYWORD(lowercase=True)
+    field.analyzer = WordList()  # the same analysis, with the one-pass indexing path
+    return field
 
 
 def make_schema() -> Schema:
-    """Separate Norwegian and English fields for title and text, so each language gets its own stemmer."""
+    """Separate Norwegian and English fields for title and text, so each language gets its own stemmer.
+
+    Titles go to both language fields (they are short, and often mix languages); the text goes sentence by
+    sentence to the field of its language. Facet values are indexed for filtering (`lang:nb`) and read
+    back from their postings for counting, so nothing is stored that a hit does not show."""
     nb, en = norwegian(), english()
     return Schema(
-        key=ID(stored=True, unique=True),  # "type/id": unique across types
+        key=ID(unique=True),  # "type/id": unique across types
         id=ID(stored=True),
         type=ID(stored=True),
-        title_nb=TEXT(analyzer=nb, field_boost=TITLE_BOOST),
-        title_en=TEXT(analyzer=en, field_boost=TITLE_BOOST),
-        body_nb=TEXT(analyzer=nb),
-        body_en=TEXT(analyzer=en),
-        author=TEXT(analyzer=folded(), field_boost=AUTHOR_BOOST),
-        words=TEXT(analyzer=folded()),  # unstemmed vocabulary for "did you mean"
-        concepts=KEYWORD(lowercase=True),
-        year=NUMERIC(int, bits=16, stored=True, sortable=True),
-        decade=ID(stored=True),
-        grade=ID(stored=True),
-        strength=ID(stored=True),
-        lang=ID(stored=True),
+        title_nb=_text(nb, TITLE_BOOST),
+        title_en=_text(en, TITLE_BOOST),
+        body_nb=_text(nb),
+        body_en=_text(en),
+        author=_text(folded(), AUTHOR_BOOST),
+        concepts=_keywords(),
+        year=NUMERIC(int, bits=16, stored=True),
+        decade=ID,
+        grade=ID,
+        strength=ID,
+        lang=ID,
         display=STORED,  # title and text as shown, for snippets
     )
 
@@ -68,12 +123,20 @@ def _year(record: Item | Reference) -> int | None:
     return year
 
 
-def document(record: Item | Reference) -> dict[str, Any]:
-    """The fields to index for one record."""
+@dataclass(frozen=True)
+class IndexDocument:
+    """What one record adds to a build: its whoosh fields, and its words for spelling suggestions."""
+
+    fields: dict[str, Any]
+    words: set[str]
+
+
+def document(record: Item | Reference) -> IndexDocument:
+    """The fields to index for one record, and its folded words (for "did you mean")."""
     if isinstance(record, Reference):
         title = record.title or ""
         people = [*record.authors, *record.editors]
-        authors = " ".join(p.display() for p in people)
+        authors = " ".join(n for p in people for n in (p.literal, p.family, p.given) if n)
         parts = [
             record.abstract or "",
             record.journal or "",
@@ -88,23 +151,26 @@ def document(record: Item | Reference) -> dict[str, Any]:
         authors = " ".join(getattr(record, "authors", ()) or ())
         parts = _item_text(record)
     text = "\n".join(p for p in parts if p)
-    year = _year(record)
-    doc: dict[str, Any] = {
+    folded_text = fold(f"{title}\n{text}")
+    words = set(_PLAIN_WORD.findall(folded_text))
+    body_nb, body_en = split_languages(text, record.lang, words)
+    fields: dict[str, Any] = {
         "key": f"{record.type}/{record.id}",
         "id": record.id,
         "type": record.type,
         "title_nb": title,
         "title_en": title,
-        "body_nb": text,
-        "body_en": text,
+        "body_nb": body_nb,
+        "body_en": body_en,
         "author": authors,
-        "words": f"{title}\n{text}\n{authors}",
-        "concepts": " ".join(concepts_in(f"{title}\n{text}")),
+        "concepts": " ".join(sorted(_concept_index().find(folded_text, words))),
         "lang": record.lang,
         "display": {"title": title, "text": text},
     }
+    year = _year(record)
     if year is not None:
-        doc["year"], doc["decade"] = year, f"{year // 10 * 10}s"
+        fields["year"], fields["decade"] = year, f"{year // 10 * 10}s"
     if isinstance(record, Recommendation):
-        doc["grade"], doc["strength"] = record.grade.code, record.strength.value
-    return doc
+        fields["grade"], fields["strength"] = record.grade.code, record.strength.value
+    words.update(_PLAIN_WORD.findall(fold(authors)))
+    return IndexDocument(fields, words)

@@ -32,10 +32,13 @@ PUBLIC_FIELDS = {
 
 # Tokens: a quoted phrase, a field-prefixed value (word, phrase, range or group), parentheses, or a word.
 _TOKEN = re.compile(
-    r'(?P<field>[A-Za-z_]+):(?P<value>"[^"]*"|\[[^\]]*\]|\{[^}]*\}|\([^()]*\)|[^\s()]+)'
+    r'(?P<field>[A-Za-z_]+):(?P<value>"[^"]*"|[\[{][^\]}]*[\]}]|\([^()]*\)|[^\s()]+)'
     r'|(?P<phrase>"[^"]*")|(?P<paren>[()])|(?P<word>[^\s()"]+)'
 )
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+_EMPTY_FIELD = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?=$|[\s)])")
+_YEAR = re.compile(r"\d{4}")
+_YEAR_RANGE = re.compile(r"[\[{]\s*(?:(\d{4})\s+)?TO(?:\s+(\d{4}))?\s*[\]}]")
 
 
 def clean(text: str) -> str:
@@ -57,11 +60,31 @@ def check(text: str) -> None:
             raise QueryError("unbalanced parentheses: ')' without '('")
     if depth:
         raise QueryError("unbalanced parentheses: '(' without ')'")
-    for match in _TOKEN.finditer(text):
+    empty = _EMPTY_FIELD.search(re.sub(r'"[^"]*"', '""', text))
+    if empty:
+        raise QueryError(f"field {empty.group(1)!r} has no value; write it as {empty.group(1)}:word")
+    tokens = list(_TOKEN.finditer(text))
+    for match in tokens:
         name = match.group("field")
         if name and name not in PUBLIC_FIELDS:
             known = ", ".join(sorted(PUBLIC_FIELDS))
             raise QueryError(f"unknown field {name!r}; fields are: {known}")
+        if name == "year":
+            _check_year(match.group("value"))
+    if tokens and all(t.group("word") in _OPERATORS or t.group("paren") for t in tokens):
+        raise QueryError("the query has only operators (AND, OR, NOT) and no words to search for")
+
+
+def _check_year(value: str) -> None:
+    """A year (year:2015) or a range of years (year:[2010 TO 2020], either end may be left open)."""
+    if _YEAR.fullmatch(value):
+        return
+    found = _YEAR_RANGE.fullmatch(value)
+    if not found:
+        raise QueryError(f"year:{value} is not a year or a range of years (year:2015, year:[2010 TO 2020])")
+    start, end = found.groups()
+    if start and end and int(start) > int(end):
+        raise QueryError(f"the year range {value} starts after it ends")
 
 
 def _concepts_of(words: str) -> list[str]:

@@ -1,31 +1,43 @@
-"""Searching one build: parse, filter, rank (BM25F), page, count facets, highlight, suggest."""
+"""Searching one build: parse, filter, rank (BM25F), page, count facets, highlight, suggest.
+
+whoosh parses the query and holds the index; `index.execute` finds, scores and counts with set and list
+operations over whole posting lists, which is many times faster than whoosh's matchers in Python.
+"""
 
 from __future__ import annotations
 
-import html
-import re
+import heapq
+import json
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
-from whoosh import qparser, query, sorting
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh import qparser, query
 from whoosh.index import Index
 from whoosh.searching import Searcher
+from whoosh.spelling import ListCorrector
 
-from index.analysis import fold
+from index.analysis import LanguageText, fold
+from index.documents import FACET_FIELDS, TEXT_FIELDS
+from index.execute import Executor, positive_terms
+from index.highlight import Highlighter, plain_snippet
 from index.querytext import check, clean, plain_words, rewrite
 from mtkb import ALL_TYPES
 from mtkb.errors import QueryError
 
-DEFAULT_FIELDS = ("title_nb", "title_en", "body_nb", "body_en", "author")
-FACETS = ("type", "decade", "grade", "strength", "lang")
+DEFAULT_FIELDS = TEXT_FIELDS
+FACETS = FACET_FIELDS
 SORTS = ("relevance", "year", "-year")
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 10_000
 """No page may reach past this many hits (deep paging costs the same as fetching them all)."""
-_MARK = re.compile(r'<mark class="[^"]*">')
 FEW_HITS = 3
 """Below this many hits a spelling suggestion is offered."""
+SUGGEST_MAX_DISTANCE = 2
+SUGGEST_PREFIX = 1
+"""Suggestions keep the first letter: misspellings rarely change it, and it keeps the search small."""
+_NO_YEAR = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -73,14 +85,19 @@ def _validate(request: SearchRequest) -> None:
 
 
 class IndexSearcher:
-    """One open whoosh index and a searcher reused across queries (one per worker)."""
+    """One open whoosh index and a searcher reused across queries (one per worker). `spelling` is the
+    build's word list for suggestions (see index.build)."""
 
-    def __init__(self, ix: Index):
+    def __init__(self, ix: Index, spelling: Path | None = None):
         self._ix = ix
         self._searcher: Searcher = ix.searcher()
+        self._executor = Executor(self._searcher)
+        self._spelling_file = spelling
         self._parser = qparser.QueryParser(None, ix.schema)
         self._parser.add_plugin(qparser.MultifieldPlugin(DEFAULT_FIELDS))
         self._parser.remove_plugin_class(qparser.BoostPlugin)
+        self._nb: LanguageText = ix.schema["body_nb"].analyzer
+        self._en: LanguageText = ix.schema["body_en"].analyzer
 
     def close(self) -> None:
         self._searcher.close()
@@ -104,72 +121,89 @@ class IndexSearcher:
         """Run `request`. Raises QueryError for a query or parameter that cannot be used."""
         _validate(request)
         q = self.parse(request.q)
-        flt = query.Term("type", request.type) if request.type else None
-        kwargs: dict[str, Any] = {"filter": flt, "terms": request.highlights}
-        if request.sort != "relevance":
-            kwargs["sortedby"] = sorting.FieldFacet("year", reverse=request.sort == "-year")
-        if request.facets:
-            kwargs["groupedby"] = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-        try:
-            page = self._searcher.search_page(q, request.page, pagelen=request.per_page, **kwargs)
-        except ValueError as exc:
-            raise QueryError(str(exc)) from None
-        results = page.results
-        results.fragmenter = ContextFragmenter(maxchars=240, surround=60)
-        results.formatter = HtmlFormatter(tagname="mark", classname="", termclass="")
-        hits = [self._hit(hit, request.highlights, request.sort == "relevance") for hit in page]
+        run = self._executor
+        docs = run.docs(q)
+        if request.type:
+            docs &= run.docs(query.Term("type", request.type))
+        wanted = request.page * request.per_page
+        scores: dict[int, float] = {}
+        if request.sort == "relevance":
+            scores = run.scores(q)
+            if scores:
+                for missing in docs - scores.keys():
+                    scores[missing] = 0.0
+                # nlargest is stable, so documents with equal scores come in index order.
+                ranked = heapq.nlargest(wanted, sorted(docs), key=scores.__getitem__)
+            else:
+                ranked = heapq.nsmallest(wanted, docs)
+        else:
+            ranked = heapq.nsmallest(wanted, sorted(docs), key=self._year_key(request.sort).__getitem__)
+        page = ranked[(request.page - 1) * request.per_page :]
+        highlighter = None
+        if request.highlights:
+            highlighter = Highlighter.for_terms(self._nb, self._en, positive_terms(q))
+        hits = [self._hit(doc, scores.get(doc) if scores else None, highlighter) for doc in page]
         facets = {}
         if request.facets:
-            facets = {name: _counts(results.groups(name)) for name in FACETS}
+            facets = {name: _ordered(run.counts(name, docs)) for name in FACETS}
         suggestion = None
-        if request.suggest and request.q and page.total < FEW_HITS:
+        if request.suggest and request.q and len(docs) < FEW_HITS:
             suggestion = self.suggest(request.q)
         return SearchResult(
-            clean(request.q), page.total, request.page, request.per_page, hits, facets, suggestion
+            clean(request.q), len(docs), request.page, request.per_page, hits, facets, suggestion
         )
 
-    def _hit(self, hit: Any, highlights: bool, scored: bool) -> Hit:
-        stored = hit.fields()
+    def _year_key(self, sort: str) -> list[int]:
+        """Per document, a number that orders by year (or by year descending); no year comes last."""
+        cache = self.__dict__.setdefault("_year_keys", {})
+        if sort not in cache:
+            sign = -1 if sort == "-year" else 1
+            cache[sort] = [_NO_YEAR if y is None else sign * y for y in self._executor.years()]
+        keys: list[int] = cache[sort]
+        return keys
+
+    def _hit(self, doc: int, score: float | None, highlighter: Highlighter | None) -> Hit:
+        stored = self._searcher.stored_fields(doc)
         display = stored["display"]
-        snippet = ""
-        if highlights:
-            for name in ("body_nb", "body_en"):
-                snippet = _MARK.sub("<mark>", hit.highlights(name, text=display["text"], top=2))
-                if snippet:
-                    break
-        if not snippet:
-            text = display["text"]
-            snippet = html.escape(text[:240] + ("…" if len(text) > 240 else ""))
+        snippet = highlighter.snippet(display["text"]) if highlighter else plain_snippet(display["text"])
         return Hit(
             stored["type"],
             stored["id"],
             display["title"],
             snippet,
-            round(hit.score, 4) if scored and hit.score is not None else None,
+            round(score, 4) if score is not None else None,
             stored.get("year"),
         )
 
+    @cached_property
+    def _spelling(self) -> tuple[ListCorrector, dict[str, int]]:
+        words: list[str] = []
+        counts: list[int] = []
+        if self._spelling_file is not None and self._spelling_file.is_file():
+            data = json.loads(self._spelling_file.read_text(encoding="utf-8"))
+            words, counts = data["words"], data["counts"]
+        return ListCorrector(words), dict(zip(words, counts, strict=True))
+
     def suggest(self, text: str) -> str | None:
-        """The query with each unknown word replaced by the closest indexed word, or None."""
-        corrector = self._searcher.corrector("words")
-        reader = self._searcher.reader()
+        """The query with each unknown word replaced by the closest indexed word (the most used of equally
+        close ones), or None when there is nothing to change."""
+        corrector, counts = self._spelling
         changed = text
         for word in plain_words(text):
             folded = fold(word)
-            if not folded.isalpha() or reader.doc_frequency("words", folded):
+            if not folded.isalpha() or folded in counts:
                 continue
-            options = corrector.suggest(folded, limit=1, maxdist=2)
+            options = [
+                (-score, -counts.get(option, 0), option)
+                for score, option in corrector._suggestions(folded, SUGGEST_MAX_DISTANCE, SUGGEST_PREFIX)
+            ]
             if options:
-                changed = changed.replace(word, options[0], 1)
+                changed = changed.replace(word, min(options)[2], 1)
         return changed if changed != text else None
 
     def count(self) -> int:
-        return self._searcher.doc_count()
+        return int(self._searcher.doc_count())
 
 
-def _counts(groups: dict[Any, int]) -> dict[str, int]:
-    return {
-        str(name): count
-        for name, count in sorted(groups.items(), key=lambda kv: (-kv[1], str(kv[0])))
-        if name is not None
-    }
+def _ordered(counts: dict[Any, int]) -> dict[str, int]:
+    return {str(name): n for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))}
