@@ -12,7 +12,7 @@ from typing import Any
 
 from index.builds import build_lock, discard, publish, scratch_dir
 from index.citations import prerender, write_sources
-from index.indexing import write_whoosh
+from index.indexing import WhooshJob
 from mtkb.corpus import Corpus
 from mtkb.records import Item, Reference
 from mtkb.schemas import schema_for
@@ -52,14 +52,14 @@ def build_index(
     started = time.perf_counter()
     with build_lock(index_dir):
         scratch = scratch_dir(index_dir)
+        indexing: WhooshJob | None = None
         try:
             whoosh_dir = scratch / WHOOSH_DIR
             whoosh_dir.mkdir()
             records: list[Item | Reference] = [*corpus.items.values(), *corpus.references.values()]
-            vocabulary = write_whoosh(records, whoosh_dir, progress)
-            words = sorted(w for w in vocabulary if w.isalpha())
-            spelling = {"words": words, "counts": [vocabulary[w] for w in words]}
-            (scratch / SPELLING_FILE).write_text(json.dumps(spelling, ensure_ascii=False), encoding="utf-8")
+            # Forked workers (for a large corpus) go on indexing while this process writes the rest.
+            indexing = WhooshJob(records, whoosh_dir, progress)
+            indexing.start()
             data = serialise(corpus)
             built_at = datetime.now(UTC).isoformat(timespec="seconds")
             manifest = {"version": corpus.version, "built_at": built_at, "counts": corpus.counts()}
@@ -67,10 +67,16 @@ def build_index(
             (scratch / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
             references = list(corpus.references.values())
             write_sources(references, scratch)
+            vocabulary = indexing.finish()
+            words = sorted(w for w in vocabulary if w.isalpha())
+            spelling = {"words": words, "counts": [vocabulary[w] for w in words]}
+            (scratch / SPELLING_FILE).write_text(json.dumps(spelling, ensure_ascii=False), encoding="utf-8")
             if prerender_citations:
                 prerender(references, scratch)
             final = publish(index_dir, scratch)
         except BaseException:
+            if indexing is not None:
+                indexing.cancel()
             discard(scratch)
             raise
     return BuildInfo(final, corpus.version, corpus.counts(), time.perf_counter() - started)

@@ -31,6 +31,8 @@ WORKERS = 2
 """Processes at most (each a CPU); more than two did not help on the machines measured."""
 PARALLEL_FROM = 5_000
 """Records below which one process is quicker than forking."""
+PARENT_SHARE = 0.9
+"""The parent's part, relative to a worker's: it serialises the records while the workers finish."""
 PROGRESS_EVERY = 500
 
 Progress = Callable[[int, int], None]
@@ -88,11 +90,14 @@ def _child(ix: Any, records: Records, conn: Connection) -> None:
 
 
 def _parts(records: Records) -> list[Records]:
+    """The parent's part first (a little smaller: it has the records to serialise afterwards), then one
+    part per forked worker."""
     workers = min(WORKERS, os.cpu_count() or 1)
     if len(records) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [records]
-    size = -(-len(records) // workers)
-    return [records[i : i + size] for i in range(0, len(records), size)]
+    first = int(len(records) / workers * PARENT_SHARE)
+    size = -(-(len(records) - first) // (workers - 1))
+    return [records[:first], *(records[i : i + size] for i in range(first, len(records), size))]
 
 
 class _Children:
@@ -141,46 +146,69 @@ class _Children:
             receive.close()
 
 
-def write_whoosh(records: Records, whoosh_dir: Path, progress: Progress | None = None) -> Counter[str]:
-    """Index `records` into a new whoosh index in `whoosh_dir`. Returns the folded words seen, each with
-    the number of records using it (for spelling suggestions). Raises whatever a worker raised."""
-    ix = whoosh_index.create_in(str(whoosh_dir), make_schema())
-    total, done = len(records), 0
+class WhooshJob:
+    """An index being written into `whoosh_dir`: `start` forks the workers and indexes the parent's part;
+    `finish` waits for the workers and lists every segment in the index. The caller may do other work in
+    between; it must call `cancel` if it does not call `finish`."""
 
-    def report(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress and n:
-            progress(min(done, total), total)
+    def __init__(self, records: Records, whoosh_dir: Path, progress: Progress | None = None):
+        self.records, self.whoosh_dir, self.progress = records, whoosh_dir, progress
+        self.done = 0
+        self.ix: Any = None
+        self.owner: Any = None
+        self.children: _Children | None = None
+        self.segments: list[Any] = []
+        self.vocabulary: Counter[str] = Counter()
 
-    # Holds the index's lock while the parts are written, and removes the shared temporary folder last.
-    owner = BufferedSegmentWriter(ix)
-    children = None
-    try:
-        first, *others = _parts(records)
-        children = _Children(ix, others, report)
+    def report(self, n: int) -> None:
+        self.done += n
+        if self.progress and n:
+            self.progress(min(self.done, len(self.records)), len(self.records))
+
+    def start(self) -> WhooshJob:
+        self.ix = whoosh_index.create_in(str(self.whoosh_dir), make_schema())
+        # Holds the index's lock while the parts are written, and removes the shared temporary folder last.
+        self.owner = BufferedSegmentWriter(self.ix)
+        first, *others = _parts(self.records)
+        children = self.children = _Children(self.ix, others, self.report)
 
         def report_all(n: int) -> None:
-            report(n)
+            self.report(n)
             children.drain(wait=False)
 
         with _no_gc():
-            segments, vocabulary = _index_part(ix, first, report_all)
-            children.drain(wait=True)
-        for number in range(len(others)):
-            more_segments, more_words = children.results[number]
-            segments += more_segments
-            vocabulary.update(more_words)
-        owner._close_segment()
-        owner._commit_toc(segments)
-        owner._finish()
-    except BaseException:
-        if not owner.is_closed:
+            self.segments, self.vocabulary = _index_part(self.ix, first, report_all)
+        return self
+
+    def finish(self) -> Counter[str]:
+        """The folded words seen, each with the number of records using it. Raises what a worker raised."""
+        assert self.children is not None
+        self.children.drain(wait=True)
+        for number in range(len(self.children.running)):
+            segments, vocabulary = self.children.results[number]
+            self.segments += segments
+            self.vocabulary.update(vocabulary)
+        self.owner._close_segment()
+        self.owner._commit_toc(self.segments)
+        self.owner._finish()
+        self.children.stop()
+        self.ix.close()
+        return self.vocabulary
+
+    def cancel(self) -> None:
+        if self.children is not None:
+            self.children.stop()
+        if self.owner is not None and not self.owner.is_closed:
             with suppress(Exception):  # the error that brought us here is the one to report
-                owner.cancel()
+                self.owner.cancel()
+
+
+def write_whoosh(records: Records, whoosh_dir: Path, progress: Progress | None = None) -> Counter[str]:
+    """Index `records` into a new whoosh index in `whoosh_dir`. Returns the folded words seen, each with
+    the number of records using it (for spelling suggestions). Raises whatever a worker raised."""
+    job = WhooshJob(records, whoosh_dir, progress)
+    try:
+        return job.start().finish()
+    except BaseException:
+        job.cancel()
         raise
-    finally:
-        if children is not None:
-            children.stop()
-    ix.close()
-    return vocabulary

@@ -160,6 +160,7 @@ class BufferedSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         writer = self.fieldwriter
         count = self.docnum - self.docbase
+        level = getattr(self.codec, "_compression", 3)
         for name in sorted(self._postings):
             field = self.schema[name]
             terms = self._postings.pop(name)
@@ -171,7 +172,8 @@ class BufferedSegmentWriter(SegmentWriter):
                 postings = terms.pop(btext)
                 weights, values = _weights_and_values(postings, field)
                 writer.start_term(btext)
-                _add_postings(writer, postings.docs, weights, values, [lengths[d] for d in postings.docs])
+                doc_lengths = [lengths[d] for d in postings.docs]
+                _add_postings(writer, postings.docs, weights, values, doc_lengths, level)
                 writer.finish_term()
             writer.finish_field()
         writer.close()
@@ -218,8 +220,17 @@ def _one_position(highest: int) -> list[bytes]:
     return _ONE_POSITION
 
 
+COMPRESS_FROM = 32
+"""Posting lists shorter than this are written uncompressed."""
+
+
 def _add_postings(
-    writer: W3FieldWriter, docs: array[int], weights: Sequence[float], values: list[bytes], lengths: list[int]
+    writer: W3FieldWriter,
+    docs: array[int],
+    weights: Sequence[float],
+    values: list[bytes],
+    lengths: list[int],
+    level: int,
 ) -> None:
     """Add one term's postings, a block at a time when the posting writer is whoosh 3's, else one by one.
     The block's statistics are what W3PostingsWriter.add_posting would have gathered."""
@@ -229,6 +240,9 @@ def _add_postings(
             writer.add(doc, weight, value, length)
         return
     limit = postwriter._blocklimit
+    # zlib costs tens of microseconds a call, and a block of a few postings does not shrink: compress only
+    # the blocks worth it (each block records whether it is compressed, and readers honour that).
+    postwriter._compression = level if len(docs) >= COMPRESS_FROM else 0
     for start in range(0, len(docs), limit):
         if start:
             postwriter._write_block()  # a full block; finish_term writes the last one
