@@ -10,6 +10,7 @@ are pruned.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -74,7 +75,8 @@ def publish(index_dir: Path, scratch: Path) -> Path:
 
 
 def prune(index_dir: Path) -> None:
-    """Remove builds older than the current one and the KEEP_PREVIOUS before it, and leftover scratch dirs."""
+    """Remove builds older than the current one and the KEEP_PREVIOUS before it, leftover scratch dirs, and
+    the citation cache of content versions no kept build holds."""
     current = current_build(index_dir)
     numbered = _numbered(index_dir)
     keep = {current.name} if current else set()
@@ -84,6 +86,20 @@ def prune(index_dir: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
     for path in builds_dir(index_dir).glob(".tmp-*"):
         shutil.rmtree(path, ignore_errors=True)
+    kept_versions = {_version(p) for p in _numbered(index_dir)}
+    cache = index_dir / "cache"
+    if cache.is_dir():
+        for path in cache.iterdir():
+            if path.name not in kept_versions:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _version(build: Path) -> str | None:
+    """The content version a build holds (its citation cache is kept while the build is)."""
+    try:
+        return str(json.loads((build / "manifest.json").read_text(encoding="utf-8"))["version"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def discard(scratch: Path) -> None:
