@@ -10,16 +10,8 @@ from whoosh.analysis import Analyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from index.analysis import (
-    _PLAIN_WORD,
-    WordList,
-    _concept_index,
-    english,
-    fold,
-    folded,
-    norwegian,
-    split_languages,
-)
+from index.analysis import PLAIN_WORD, WordList, english, fold, folded, norwegian, split_languages
+from index.concepts import concept_index
 from mtkb.prose import plain_text
 from mtkb.records import Evidence, Fact, Item, Recommendation, Reference, Report
 
@@ -152,7 +144,7 @@ def document(record: Item | Reference) -> IndexDocument:
         parts = _item_text(record)
     text = "\n".join(p for p in parts if p)
     folded_text = fold(f"{title}\n{text}")
-    words = set(_PLAIN_WORD.findall(folded_text))
+    words = set(PLAIN_WORD.findall(folded_text))
     body_nb, body_en = split_languages(text, record.lang, words)
     fields: dict[str, Any] = {
         "key": f"{record.type}/{record.id}",
@@ -163,7 +155,7 @@ def document(record: Item | Reference) -> IndexDocument:
         "body_nb": body_nb,
         "body_en": body_en,
         "author": authors,
-        "concepts": " ".join(sorted(_concept_index().find(folded_text, words))),
+        "concepts": " ".join(sorted(concept_index().find(folded_text, words))),
         "lang": record.lang,
         "display": {"title": title, "text": text},
     }
@@ -172,5 +164,5 @@ def document(record: Item | Reference) -> IndexDocument:
         fields["year"], fields["decade"] = year, f"{year // 10 * 10}s"
     if isinstance(record, Recommendation):
         fields["grade"], fields["strength"] = record.grade.code, record.strength.value
-    words.update(_PLAIN_WORD.findall(fold(authors)))
+    words.update(PLAIN_WORD.findall(fold(authors)))
     return IndexDocument(fields, words)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from index.analysis import concept_patterns, fold
+from index.analysis import fold
+from index.concepts import concept_patterns
 from mtkb.errors import QueryError
 
 MAX_QUERY_LENGTH = 1000

@@ -11,18 +11,9 @@ import pytest
 
 from bench import generate
 from index import OpenBuild, SearchRequest, build_index
-from index.analysis import (
-    WordList,
-    concept_patterns,
-    concepts_in,
-    english,
-    fold,
-    fold_char,
-    folded,
-    norwegian,
-    split_languages,
-)
+from index.analysis import WordList, english, fold, fold_char, folded, norwegian, split_languages
 from index.builds import current_build
+from index.concepts import concept_patterns, concepts_in
 from mtkb.corpus import Corpus
 from mtkb.sources.bibtex import load_bibliography
 
