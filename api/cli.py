@@ -6,15 +6,17 @@ import json
 import re
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 from index import IndexHandle, SearchRequest, build_index
+from index.citations import PRERENDER_LIMIT
 from mtkb.corpus import Corpus, load_corpus
 from mtkb.errors import MtkbError
 
@@ -74,25 +76,28 @@ def build_command(kb: str | None, references: str | None, index_dir: str | None,
             err=True,
         )
         sys.exit(1)
-    progress: Any = None
-    bar = None
-    if sys.stdout.isatty() and indexed >= 1000:
-        bar = click.progressbar(length=indexed, label="indexing")
-        bar.__enter__()
-        progress = lambda done, total: bar.update(done - bar.pos)  # noqa: E731
-    try:
+    with _progress(indexed) as progress:
         info = build_index(corpus, target, progress)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     click.echo(f"indexed {indexed}, rejected {corpus.entries_seen - indexed}")
     counts = ", ".join(f"{n} {t}" for t, n in info.counts.items())
     click.echo(
         f"build {info.path.name} ({counts}), content version {info.version}, "
         f"{time.perf_counter() - started:.1f} s"
     )
-    if corpus.problems:
-        sys.exit(1) if not keep_going else None
+    if info.citations_prerendered:
+        click.echo("citations: the core styles are pre-rendered in every locale")
+    else:
+        click.echo(f"citations: formatted on first request (more than {PRERENDER_LIMIT} references)")
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal for large inputs; nothing otherwise."""
+    if not sys.stdout.isatty() or total < 1000:
+        yield None
+        return
+    with click.progressbar(length=total, label="indexing") as bar:
+        yield lambda done, _total: bar.update(done - bar.pos)
 
 
 @click.command("search")

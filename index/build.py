@@ -30,6 +30,7 @@ class BuildInfo:
     version: str
     counts: dict[str, int]
     seconds: float
+    citations_prerendered: bool = False
 
 
 def serialise(corpus: Corpus) -> dict[str, Any]:
@@ -61,22 +62,26 @@ def build_index(
             indexing = WhooshJob(records, whoosh_dir, progress)
             indexing.start()
             data = serialise(corpus)
-            built_at = datetime.now(UTC).isoformat(timespec="seconds")
-            manifest = {"version": corpus.version, "built_at": built_at, "counts": corpus.counts()}
             (scratch / RECORDS_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-            (scratch / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
             references = list(corpus.references.values())
             write_sources(references, scratch)
+            prerendered = prerender_citations and prerender(references, scratch)
             vocabulary = indexing.finish()
             words = sorted(w for w in vocabulary if w.isalpha())
             spelling = {"words": words, "counts": [vocabulary[w] for w in words]}
             (scratch / SPELLING_FILE).write_text(json.dumps(spelling, ensure_ascii=False), encoding="utf-8")
-            if prerender_citations:
-                prerender(references, scratch)
+            built_at = datetime.now(UTC).isoformat(timespec="seconds")
+            manifest = {
+                "version": corpus.version,
+                "built_at": built_at,
+                "counts": corpus.counts(),
+                "citations": "prerendered" if prerendered else "on request",
+            }
+            (scratch / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
             final = publish(index_dir, scratch)
         except BaseException:
             if indexing is not None:
                 indexing.cancel()
             discard(scratch)
             raise
-    return BuildInfo(final, corpus.version, corpus.counts(), time.perf_counter() - started)
+    return BuildInfo(final, corpus.version, corpus.counts(), time.perf_counter() - started, prerendered)
