@@ -91,6 +91,11 @@ class Executor:
         self._norms: dict[str, list[float]] = {}
         self._values: dict[str, list[Any]] = {}
         self._by_year: dict[int, list[int]] | None = None
+        reader = searcher.reader()
+        # mtkb's builds never delete, but a whoosh index may hold deleted documents still in its segments.
+        self.deleted = (
+            {d for d in range(self.doc_count) if reader.is_deleted(d)} if reader.has_deletions() else set()
+        )
 
     # ------------------------------------------------------------ postings
 
@@ -123,8 +128,12 @@ class Executor:
 
     # ------------------------------------------------------------ matching
 
+    def matching(self, q: query.Query) -> set[int]:
+        """The (not deleted) document numbers `q` matches."""
+        return self.docs(q) - self.deleted if self.deleted else self.docs(q)
+
     def docs(self, q: query.Query) -> set[int]:
-        """The document numbers `q` matches."""
+        """The document numbers `q` matches (deleted ones included)."""
         if isinstance(q, query.Term):
             return set(self.postings(q.fieldname, q.text).docs)
         if isinstance(q, query.And):

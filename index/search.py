@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -93,6 +94,7 @@ class IndexSearcher:
         self._searcher: Searcher = ix.searcher()
         self._executor = Executor(self._searcher)
         self._spelling_file = spelling
+        self._lock = threading.Lock()
         self._parser = qparser.QueryParser(None, ix.schema)
         self._parser.add_plugin(qparser.MultifieldPlugin(DEFAULT_FIELDS))
         self._parser.remove_plugin_class(qparser.BoostPlugin)
@@ -118,11 +120,16 @@ class IndexSearcher:
         return parsed
 
     def search(self, request: SearchRequest) -> SearchResult:
-        """Run `request`. Raises QueryError for a query or parameter that cannot be used."""
+        """Run `request`. Raises QueryError for a query or parameter that cannot be used. Thread-safe (one
+        search at a time: whoosh's readers and the posting cache are shared)."""
+        with self._lock:
+            return self._search(request)
+
+    def _search(self, request: SearchRequest) -> SearchResult:
         _validate(request)
         q = self.parse(request.q)
         run = self._executor
-        docs = run.docs(q)
+        docs = run.matching(q)
         if request.type:
             docs &= run.docs(query.Term("type", request.type))
         wanted = request.page * request.per_page

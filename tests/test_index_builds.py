@@ -243,3 +243,15 @@ def test_cli_strict_build_refuses_and_keep_going_indexes_the_valid_entries(
     assert "indexed 10, rejected 1" in lenient.output
     path = current_build(target)
     assert path is not None and ids(OpenBuild(path), "xylophone") == {"xylophone"}
+
+
+def test_documents_deleted_from_a_whoosh_index_are_not_found(tmp_path: Path, references: Any) -> None:
+    path = build(corpus_of(references, list(references), "d"), tmp_path)
+    ix = whoosh_index.open_dir(str(path / WHOOSH_DIR))
+    writer = ix.writer()
+    writer.delete_by_term("id", "xylophone")
+    writer.commit(merge=False)
+    opened = OpenBuild(path)
+    assert ids(opened, "xylophone") == set() and ids(opened, "improvisation") == set()
+    result = opened.search(SearchRequest(q="", type="reference", per_page=100))
+    assert result.total == 9 and result.facets["type"] == {"reference": 9}
