@@ -34,7 +34,7 @@ PUBLIC_FIELDS = {
 # Tokens: a quoted phrase, a field-prefixed value (word, phrase, range or group), parentheses, or a word.
 _TOKEN = re.compile(
     r'(?P<field>[A-Za-z_]+):(?P<value>"[^"]*"|[\[{][^\]}]*[\]}]|\([^()]*\)|[^\s()]+)'
-    r'|(?P<phrase>"[^"]*")|(?P<paren>[()])|(?P<word>[^\s()"]+)'
+    r'|(?P<phrase>"[^"]*"(?:~\d+)?)|(?P<paren>[()])|(?P<word>[^\s()"]+)'
 )
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 _EMPTY_FIELD = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?=$|[\s)])")
@@ -109,7 +109,7 @@ def rewrite(text: str) -> str:
             out.append(match.group("paren"))
         elif match.group("phrase"):
             phrase = match.group("phrase")
-            concepts = _concepts_of(phrase.strip('"'))
+            concepts = _concepts_of(phrase.rsplit('"', 1)[0].strip('"'))
             out.append(_with_concepts(phrase, concepts))
         else:
             # Longest run of plain words (up to three) that names a concept, e.g. `music therapy`.

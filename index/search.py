@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import heapq
 import json
+import re
+import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +44,39 @@ SUGGEST_MAX_DISTANCE = 2
 SUGGEST_PREFIX = 1
 """Suggestions keep the first letter: misspellings rarely change it, and it keeps the search small."""
 _NO_YEAR = 1 << 30
+MAX_EXPANSIONS = 500
+"""Most index words one wildcard, prefix or fuzzy term may stand for (`a*` would otherwise read the
+postings of every word starting with a)."""
+MIN_PREFIX = 2
+"""Letters a wildcard term must start with (`mu*` is fine, `*`, `?*` and `a*` alone are not)."""
+SEARCH_TIME_LIMIT = 3.0
+"""Seconds one search may run before it is stopped and answered with "query too expensive"."""
+_MULTI = (query.Prefix, query.Wildcard, query.FuzzyTerm, query.Regex)
+
+
+class SearchTimeout(QueryError):
+    """A search ran past SEARCH_TIME_LIMIT."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise SearchTimeout in this thread when the block runs longer than `seconds`. Enforced with a real
+    timer signal, so it interrupts pure-Python loops; only possible in the main thread (as in a sync
+    gunicorn worker), elsewhere the block runs unbounded."""
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise SearchTimeout(f"query too expensive: it ran longer than {seconds:g} s; narrow it")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass(frozen=True)
@@ -117,12 +155,35 @@ class IndexSearcher:
             raise QueryError(f"cannot read the query: {exc}") from None
         if parsed is query.NullQuery:
             raise QueryError("the query has no searchable words")
+        self._check_cost(parsed)
         return parsed
+
+    def _check_cost(self, parsed: query.Query) -> None:
+        """Refuse wildcard, prefix and fuzzy terms that would stand for too many words."""
+        reader = self._searcher.reader()
+        for leaf in parsed.leaves():
+            if not isinstance(leaf, _MULTI):
+                continue
+            text = str(leaf.text)
+            if isinstance(leaf, query.Prefix):
+                literal, shown = len(text), text + "*"
+            else:
+                literal, shown = len(re.split(r"[*?]", text, maxsplit=1)[0]), text
+            if isinstance(leaf, query.Prefix | query.Wildcard) and literal < MIN_PREFIX:
+                raise QueryError(
+                    f"query too expensive: {shown!r} needs at least {MIN_PREFIX} letters before * or ?"
+                )
+            expanded = sum(1 for _ in islice(leaf._btexts(reader), MAX_EXPANSIONS + 1))
+            if expanded > MAX_EXPANSIONS:
+                raise QueryError(
+                    f"query too expensive: {shown!r} stands for more than {MAX_EXPANSIONS} words; "
+                    "make it more specific"
+                )
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run `request`. Raises QueryError for a query or parameter that cannot be used. Thread-safe (one
         search at a time: whoosh's readers and the posting cache are shared)."""
-        with self._lock:
+        with self._lock, time_limit(SEARCH_TIME_LIMIT):
             return self._search(request)
 
     def _search(self, request: SearchRequest) -> SearchResult:
