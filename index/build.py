@@ -44,6 +44,32 @@ def serialise(corpus: Corpus) -> dict[str, Any]:
     return {"version": corpus.version, "aliases": corpus.aliases, "records": records}
 
 
+def write_records(corpus: Corpus, path: Path) -> None:
+    """Write `json.dumps(serialise(corpus))` to `path` a record at a time: for a large corpus the whole
+    document would be hundreds of megabytes in memory, twice (as text and as bytes)."""
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    by_type: dict[str, list[Any]] = {t: [] for t in corpus.counts()}
+    for item in corpus.items.values():
+        by_type[item.type].append(item)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(f'{{"version": {dumps(corpus.version)}, "aliases": {dumps(corpus.aliases)}, "records": {{')
+        for n, (record_type, items) in enumerate(by_type.items()):
+            schema = schema_for(record_type)
+            out.write(f"{', ' if n else ''}{dumps(record_type)}: {{")
+            pairs = (
+                ((ref.key, ref) for ref in corpus.references.values())
+                if record_type == "reference"
+                else ((item.id, item) for item in items)
+            )
+            for i, (ident, record) in enumerate(pairs):
+                out.write(f"{', ' if i else ''}{dumps(ident)}: {dumps(schema.dump(record))}")
+            out.write("}")
+        out.write("}}")
+
+
 def build_index(
     corpus: Corpus, index_dir: Path, progress: Progress | None = None, prerender_citations: bool = True
 ) -> BuildInfo:
@@ -61,8 +87,7 @@ def build_index(
             # Forked workers (for a large corpus) go on indexing while this process writes the rest.
             indexing = WhooshJob(records, whoosh_dir, progress)
             indexing.start()
-            data = serialise(corpus)
-            (scratch / RECORDS_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            write_records(corpus, scratch / RECORDS_FILE)
             references = list(corpus.references.values())
             write_sources(references, scratch)
             prerendered = prerender_citations and prerender(references, scratch)

@@ -4,6 +4,7 @@ writing what whoosh's own writer writes; and the CLI's strict and --keep-going b
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -77,17 +78,26 @@ def test_current_is_always_a_complete_build(
 ) -> None:
     first = build(corpus_of(references, ["xylophone"], "one"), tmp_path)
     seen: list[Path | None] = []
-    serialise = index.build.serialise
+    write_records = index.build.write_records
 
-    def check_midway(corpus: Corpus) -> Any:
-        seen.append(current_build(tmp_path))  # the new whoosh index is written, the build is not published
+    def check_midway(corpus: Corpus, path: Path) -> None:
+        seen.append(current_build(tmp_path))  # the new whoosh index is being written, not yet published
         assert ids(OpenBuild(first), "xylophone") == {"xylophone"}
-        return serialise(corpus)
+        write_records(corpus, path)
 
-    monkeypatch.setattr(index.build, "serialise", check_midway)
+    monkeypatch.setattr(index.build, "write_records", check_midway)
     second = build(corpus_of(references, ["drum_sing"], "two"), tmp_path)
     assert seen == [first] and current_build(tmp_path) == second != first
     assert os.readlink(tmp_path / "current") == f"builds/{second.name}", "a relative symlink"
+
+
+def test_records_are_written_as_the_json_of_serialise(
+    tmp_path: Path, corpus: Corpus, references: Any
+) -> None:
+    for whole in (corpus, corpus_of(references, list(references), "refs only"), Corpus(version="empty")):
+        index.build.write_records(whole, tmp_path / "records.json")
+        expected = json.dumps(index.build.serialise(whole), ensure_ascii=False)
+        assert (tmp_path / "records.json").read_text(encoding="utf-8") == expected
 
 
 def test_old_builds_are_pruned(tmp_path: Path, references: Any) -> None:
