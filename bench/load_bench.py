@@ -9,7 +9,8 @@ It starts, all on 127.0.0.1 and all at once (an idle server costs nothing):
   synthetic bibliography of --size references from bench.generate, each index built as `mtkb build` does
   (for (b) without pre-rendered citations: pandoc cannot format 10,000 references within its time limit);
   over (b) also one gunicorn for the all-distinct lists alone (so that one-off queries do not evict the
-  Zipf queries from a shared response memo) and one with a single worker, for 1 against N workers;
+  Zipf queries from a shared response memo), and single-worker servers (bare, Zipf, all-distinct) for
+  1 against N workers;
 - the bare Flask app bench/bare_app.py under the same gunicorn settings: the ceiling;
 - Datasette 0.65 (a private venv under bench/out/, not the app's) over an SQLite FTS5 table of the same
   references, answering a canned query that returns the top 10 ordered by FTS5's bm25 rank. (Its table
@@ -616,7 +617,7 @@ def measure(
     cores, n = os.cpu_count() or 2, f"{args.size:,} refs"
     ds_name = _version([str(bin_dir / "datasette"), "--version"]).replace("datasette, version", "Datasette")
     with contextlib.ExitStack() as stack:
-        log(f"starting gunicorn ×5 ({cores} workers; 1 for the 1-worker target) and Datasette")
+        log(f"starting gunicorn ×7 ({cores} workers, and 1 for the 1-worker targets) and Datasette")
         bare = gunicorn(stack, "bare", "bench.bare_app:app", run / "index-real", cores, run)
         real = gunicorn(stack, "mtkb-real", "wsgi:app", run / "index-real", cores, run)
         synth = gunicorn(stack, "mtkb-synthetic", "wsgi:app", synthetic_index, cores, run)
@@ -624,6 +625,8 @@ def measure(
         # of the response memo of a shared one, and 1 against 2 workers would compare unlike caches.
         unique = gunicorn(stack, "mtkb-synthetic-distinct", "wsgi:app", synthetic_index, cores, run)
         single = gunicorn(stack, "mtkb-synthetic-1", "wsgi:app", synthetic_index, 1, run)
+        unique1 = gunicorn(stack, "mtkb-synthetic-distinct-1", "wsgi:app", synthetic_index, 1, run)
+        bare1 = gunicorn(stack, "bare-1", "bench.bare_app:app", run / "index-real", 1, run)
         ds = datasette(stack, bin_dir, db, run)
         status = probe(real.base + lists["citation"][0])
         citation = real if status == 200 else None
@@ -639,7 +642,9 @@ def measure(
             ("zipf_lean", f"{z}, lean", n, synth, "zipf_lean", "ds_zipf", None),
             ("distinct_lean", f"{d}, lean", n, unique, "distinct_lean", "ds_distinct", 0),
             ("distinct_full", f"{d}, full", n, unique, "distinct_full", "ds_distinct", slices),
+            ("bare_1", "bare Flask JSON endpoint, 1 worker", "-", bare1, "bare", "", None),
             ("zipf_full_1", f"{z}, full, 1 worker", n, single, "zipf_full", "ds_zipf", None),
+            ("distinct_lean_1", f"{d}, lean, 1 worker", n, unique1, "distinct_lean", "ds_distinct", 0),
             ("ds_zipf", f"{top}, Zipf-200", n, ds, "ds_zipf", "", None),
             ("ds_distinct", f"{top}, all-distinct", n, ds, "ds_distinct", "", 0),
             (
@@ -682,7 +687,7 @@ def measure(
                     f"  {t.label} [{t.corpus}]: {r['rps']:.0f} req/s, "
                     f"p50 {r['p50']:.1f}, p99 {r['p99']:.1f} ms"
                 )
-        servers = (bare, real, synth, unique, single, ds)
+        servers = (bare, bare1, real, synth, unique, single, unique1, ds)
         memory = {s.name: [memory_mb(pid) for pid in s.workers()] for s in servers}
         profiles = []
         if args.profile:
@@ -694,7 +699,17 @@ def measure(
                     profile(t, args.profile, bin_dir, offset(t, slices - 1), args.connections, out)
                 )
     results = {t.key: summarise(runs[t.key], per_slice if t.slices is not None else None) for t in active}
-    one, two = results.get("zipf_full_1"), results.get("zipf_full")
+    scaling = []
+    for key, label in (
+        ("bare", "bare endpoint"),
+        ("zipf_full", "search Zipf-200 full"),
+        ("distinct_lean", "search all-distinct lean"),
+    ):
+        one, two = results.get(f"{key}_1"), results.get(key)
+        if one and two:
+            scaling.append(
+                f"{label} {one['rps']:,.0f} → {two['rps']:,.0f} req/s ({_ratio(two['rps'], one['rps'])}×)"
+            )
     worst = max(v[0] for name, values in memory.items() if name.startswith("mtkb-synthetic") for v in values)
     block = "\n".join(
         [
@@ -708,12 +723,7 @@ def measure(
             "",
             table(targets, results),
             "",
-            f"1 against {cores} workers, GET /search Zipf-200 full at {n}: "
-            + (
-                f"{one['rps']:,.0f} against {two['rps']:,.0f} req/s ({_ratio(two['rps'], one['rps'])}×)."
-                if one and two
-                else "n/a."
-            ),
+            f"1 → {cores} workers (search over {n}): " + ("; ".join(scaling) or "n/a") + ".",
             "",
             "Peak memory (VmHWM) per process after the run, MB, with its anonymous part now in brackets "
             "(the rest is mostly whoosh's memory-mapped index files, page cache shared by the workers): "

@@ -29,7 +29,9 @@ ROWS = [  # (label prefix, corpus, compared with Datasette)
     ("GET /search, Zipf-200, lean", "1,000 refs", True),
     ("GET /search, all-distinct, lean", "1,000 refs", True),
     ("GET /search, all-distinct, full", "1,000 refs", True),
+    ("bare Flask JSON endpoint, 1 worker", "-", False),
     ("GET /search, Zipf-200, full, 1 worker", "1,000 refs", True),
+    ("GET /search, all-distinct, lean, 1 worker", "1,000 refs", True),
     ("Datasette 0.65", "1,000 refs", False),  # ranked top 10, Zipf-200
     ("Datasette 0.65", "1,000 refs", False),  # ranked top 10, all-distinct
     ("Datasette 0.65", "1,000 refs", False),  # table ?_search=
@@ -72,5 +74,9 @@ def test_smoke_round_measures_every_target() -> None:
         assert all(NUMBER.match(v) for v in (rps, p50, p99, to_bare, errors)), cells
         assert NUMBER.match(to_datasette) if versus else to_datasette == "-", cells
     assert "Peak memory (VmHWM) per process" in done.stdout
-    assert "1 against " in done.stdout
+    assert re.search(
+        r"^1 → \d+ workers .*bare endpoint .*search Zipf-200 full .*search all-distinct lean",
+        done.stdout,
+        re.M,
+    )
     assert "Targets:" in done.stdout
