@@ -22,50 +22,18 @@ from mtkb.records import Guideline, Person, Recommendation, Reference
 
 HELSEDIREKTORATET = "helsedirektoratet"
 
+_NORWEGIAN_MONTHS = (
+    "januar", "februar", "mars", "april", "mai", "juni",
+    "juli", "august", "september", "oktober", "november", "desember",
+)  # fmt: skip
 MONTHS = {
-    "nb": (
-        "januar",
-        "februar",
-        "mars",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "desember",
-    ),
-    "nn": (
-        "januar",
-        "februar",
-        "mars",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "desember",
-    ),
+    "nb": _NORWEGIAN_MONTHS,
+    "nn": _NORWEGIAN_MONTHS,  # bokmål and nynorsk name the months alike
     "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
     ),
-}
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
