@@ -15,8 +15,9 @@ still unknown answered by whoosh itself.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -29,19 +30,25 @@ from whoosh.util.numeric import byte_to_length
 K1, B = 1.2, 0.75
 """whoosh's BM25F defaults, which the searcher uses."""
 CACHE_POSTINGS = 2_000_000
-"""Postings kept decoded across queries (about 8 bytes each), least recently used first out."""
+"""Postings kept decoded across queries (12 bytes each, in arrays), least recently used first out."""
+CACHE_POSITIONS = 200_000
+"""Decoded posting values kept (a value encodes the positions of a term in a document)."""
 
 
 @dataclass(frozen=True)
 class Postings:
     """One term's postings over the whole index: global document numbers, weights, encoded values."""
 
-    docs: list[int]
-    weights: list[float]
+    docs: array[int]
+    weights: array[float]
     values: list[bytes] | None = None
 
+    def size(self) -> int:
+        """What it counts for against CACHE_POSTINGS (a value takes some ten times a document number)."""
+        return len(self.docs) * (11 if self.values is not None else 1)
 
-_EMPTY = Postings([], [], [])
+
+_EMPTY = Postings(array("I"), array("d"), [])
 
 
 def _read_leaf(matcher: Any, offset: int, with_values: bool) -> tuple[list[int], list[float], list[bytes]]:
@@ -86,11 +93,13 @@ class Executor:
         self.schema = searcher.schema
         self.doc_count = searcher.doc_count_all()
         self._leaves = [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
-        self._cache: OrderedDict[tuple[str, bytes, bool], Postings] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, bytes], Postings] = OrderedDict()
+        self._positions: dict[bytes, frozenset[int]] = {}
         self._cached = 0
         self._norms: dict[str, list[float]] = {}
         self._values: dict[str, list[Any]] = {}
         self._by_year: dict[int, list[int]] | None = None
+        self._combos: dict[tuple[str, ...], tuple[list[int], list[tuple[Any, ...]]]] = {}
         reader = searcher.reader()
         # mtkb's builds never delete, but a whoosh index may hold deleted documents still in its segments.
         self.deleted = (
@@ -100,30 +109,40 @@ class Executor:
     # ------------------------------------------------------------ postings
 
     def postings(self, fieldname: str, text: Any, with_values: bool = False) -> Postings:
-        """The postings of one term (its text as the field indexes it, or already as bytes)."""
+        """The postings of one term (its text as the field indexes it, or already as bytes); their encoded
+        values too if `with_values`."""
         if fieldname not in self.schema:
             return _EMPTY
         btext = text if isinstance(text, bytes) else self.schema[fieldname].to_bytes(text)
-        key = (fieldname, btext, with_values)
+        key = (fieldname, btext)
         cached = self._cache.get(key)
-        if cached is not None:
+        if cached is not None and (cached.values is not None or not with_values):
             self._cache.move_to_end(key)
             return cached
-        docs: list[int] = []
-        weights: list[float] = []
-        values: list[bytes] = []
+        docs, weights, values = array("I"), array("d"), []
         for reader, offset in self._leaves:
             if (fieldname, btext) in reader:
                 d, w, v = _read_leaf(reader.postings(fieldname, btext), offset, with_values)
-                docs += d
-                weights += w
+                docs.extend(d)
+                weights.extend(w)
                 values += v
         found = Postings(docs, weights, values if with_values else None)
+        if cached is not None:
+            self._cached -= cached.size()
         self._cache[key] = found
-        self._cached += len(docs)
+        self._cached += found.size()
         while self._cached > CACHE_POSTINGS and len(self._cache) > 1:
             _, dropped = self._cache.popitem(last=False)
-            self._cached -= len(dropped.docs)
+            self._cached -= dropped.size()
+        return found
+
+    def positions(self, fieldname: str, value: bytes) -> frozenset[int]:
+        """The positions in an encoded posting value. Most values (one position) recur, so they are kept."""
+        found = self._positions.get(value)
+        if found is None:
+            if len(self._positions) > CACHE_POSITIONS:
+                self._positions.clear()
+            found = self._positions[value] = frozenset(self.schema[fieldname].format.decode_positions(value))
         return found
 
     # ------------------------------------------------------------ matching
@@ -196,13 +215,13 @@ class Executor:
         if not candidates:
             return set()
         by_doc = [dict(zip(p.docs, p.values or (), strict=True)) for p in lists]
-        decode = field.format.decoder("positions")
+        positions, name = self.positions, q.fieldname
         slop = max(1, q.slop)
         found = set()
         for doc in candidates:
-            current = set(decode(by_doc[0][doc]))
+            current: Iterable[int] = positions(name, by_doc[0][doc])
             for word in by_doc[1:]:
-                following = decode(word[doc])
+                following = positions(name, word[doc])
                 if slop == 1:
                     current = {p for p in following if p - 1 in current}
                 else:
@@ -226,25 +245,24 @@ class Executor:
             norm = self._norms[fieldname] = [K1 * (1 - B + B * n / average) for n in lengths]
         return norm
 
-    def scores(self, q: query.Query) -> dict[int, float]:
-        """BM25F of every document holding any of `q`'s positive terms: the sum over those terms."""
-        totals: dict[int, float] = {}
+    def scores(self, q: query.Query) -> list[float] | None:
+        """BM25F per document number (0 for documents without any of `q`'s positive terms): the sum over
+        those terms. None when `q` has no positive terms in the index (nothing to rank by)."""
+        totals: list[float] | None = None
         for fieldname, text in set(positive_terms(q)):
             postings = self.postings(fieldname, text)
             if not postings.docs:
                 continue
-            field = self.schema[fieldname]
-            if field.scorable:
-                idf = self.searcher.idf(fieldname, text) * (K1 + 1)
+            if totals is None:
+                totals = [0.0] * self.doc_count
+            if self.schema[fieldname].scorable:
+                scale = self.searcher.idf(fieldname, text) * (K1 + 1)
                 norm = self._norm(fieldname)
-                contributions: Iterable[float] = [
-                    idf * w / (w + norm[d]) for d, w in zip(postings.docs, postings.weights, strict=True)
-                ]
-            else:
-                contributions = postings.weights
-            get = totals.get
-            for doc, score in zip(postings.docs, contributions, strict=True):
-                totals[doc] = get(doc, 0.0) + score
+                for doc, w in zip(postings.docs, postings.weights, strict=True):
+                    totals[doc] += scale * w / (w + norm[doc])
+            else:  # whoosh scores an unscored field (the concepts) by the posting's weight
+                for doc, w in zip(postings.docs, postings.weights, strict=True):
+                    totals[doc] += w
         return totals
 
     # ------------------------------------------------------------ per-document values
@@ -279,10 +297,22 @@ class Executor:
                 found.update(docs)
         return found
 
-    def counts(self, fieldname: str, docs: Iterable[int]) -> Counter[Any]:
-        """How many of `docs` have each value of the field (documents without one are not counted)."""
-        counted = Counter(map(self.values(fieldname).__getitem__, docs))
-        counted.pop(None, None)
+    def counts(self, fieldnames: Sequence[str], docs: Iterable[int]) -> dict[str, Counter[Any]]:
+        """For each field, how many of `docs` have each of its values (documents without one are not
+        counted). One pass: each document's combination of values is numbered once per open index."""
+        key = tuple(fieldnames)
+        combos = self._combos.get(key)
+        if combos is None:
+            columns = [self.values(name) for name in fieldnames]
+            numbers: dict[tuple[Any, ...], int] = {}
+            per_doc = [numbers.setdefault(combo, len(numbers)) for combo in zip(*columns, strict=True)]
+            combos = self._combos[key] = (per_doc, list(numbers))
+        per_doc, values = combos
+        counted: dict[str, Counter[Any]] = {name: Counter() for name in fieldnames}
+        for number, n in Counter(map(per_doc.__getitem__, docs)).items():
+            for name, value in zip(fieldnames, values[number], strict=True):
+                if value is not None:
+                    counted[name][value] += n
         return counted
 
 

@@ -194,12 +194,10 @@ class IndexSearcher:
         if request.type:
             docs &= run.docs(query.Term("type", request.type))
         wanted = request.page * request.per_page
-        scores: dict[int, float] = {}
+        scores = None
         if request.sort == "relevance":
             scores = run.scores(q)
-            if scores:
-                for missing in docs - scores.keys():
-                    scores[missing] = 0.0
+            if scores is not None:
                 # nlargest is stable, so documents with equal scores come in index order.
                 ranked = heapq.nlargest(wanted, sorted(docs), key=scores.__getitem__)
             else:
@@ -210,10 +208,10 @@ class IndexSearcher:
         highlighter = None
         if request.highlights:
             highlighter = Highlighter.for_terms(self._nb, self._en, positive_terms(q))
-        hits = [self._hit(doc, scores.get(doc) if scores else None, highlighter) for doc in page]
+        hits = [self._hit(doc, scores[doc] if scores is not None else None, highlighter) for doc in page]
         facets = {}
         if request.facets:
-            facets = {name: _ordered(run.counts(name, docs)) for name in FACETS}
+            facets = {name: _ordered(counts) for name, counts in run.counts(FACETS, docs).items()}
         suggestion = None
         if request.suggest and request.q and len(docs) < FEW_HITS:
             suggestion = self.suggest(request.q)
