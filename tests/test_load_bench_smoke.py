@@ -19,7 +19,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
-HEADER = "| target | corpus | req/s | p50 | p99 | × bare | × Datasette | errors |"
+HEADER = "| target | corpus | req/s | p50 | p99 | × bare | × Datasette | errors | other CPU |"
 ROWS = [  # (label prefix, corpus, compared with Datasette)
     ("bare Flask JSON endpoint", "-", False),
     ("GET /recommendations/{id}?expand=evidence,references,guideline", "real kb", False),
@@ -65,13 +65,14 @@ def test_smoke_round_measures_every_target() -> None:
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines[start : start + len(ROWS)]]
     assert len(rows) == len(ROWS), done.stdout
     for cells, (label, corpus, versus) in zip(rows, ROWS, strict=True):
-        assert len(cells) == 8, cells
+        assert len(cells) == 9, cells
         assert cells[0].startswith(label) and cells[1] == corpus, (cells, label, corpus)
         if cells[2] == "n/a":  # only the citation endpoint may be missing (another issue adds it)
             assert label.startswith("GET /references/{key}/citation"), cells
             continue
-        rps, p50, p99, to_bare, to_datasette, errors = cells[2:]
+        rps, p50, p99, to_bare, to_datasette, errors, other = cells[2:]
         assert all(NUMBER.match(v) for v in (rps, p50, p99, to_bare, errors)), cells
+        assert re.fullmatch(r"\d+%", other), cells
         assert NUMBER.match(to_datasette) if versus else to_datasette == "-", cells
     assert "Peak memory (VmHWM) per process" in done.stdout
     assert re.search(
