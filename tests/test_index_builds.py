@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskCliRunner
 from whoosh import index as whoosh_index
+from whoosh.fields import UnknownFieldError
 
 import index.build
 import index.indexing
@@ -141,13 +142,14 @@ def test_a_failing_worker_process_fails_the_build_and_current_stays(
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     real_document = index.indexing.document
 
-    def failing_in_the_child(record: Any) -> Any:
-        if record.key == "xylophone":  # the last record: indexed by the forked worker
-            raise ValueError("bad record in a worker")
-        return real_document(record)
+    def unindexable_in_the_worker(record: Any) -> Any:
+        doc = real_document(record)
+        if record.key == "xylophone":  # the last record: indexed by the worker, which cannot index this
+            doc.fields["no_such_field"] = "x"
+        return doc
 
-    monkeypatch.setattr(index.indexing, "document", failing_in_the_child)
-    with pytest.raises(ValueError, match="bad record in a worker"):
+    monkeypatch.setattr(index.indexing, "document", unindexable_in_the_worker)
+    with pytest.raises(UnknownFieldError, match="no_such_field"):
         build(corpus_of(references, list(references), "two"), tmp_path)
     assert current_build(tmp_path) == first and leftovers(tmp_path) == []
 
