@@ -296,6 +296,7 @@ def run_size(
 ) -> dict[str, Any]:
     work = work_root / f"n{size}"
     work.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()[0]  # other work on the machine, for reading the figures
     log(f"[{size}] generating the bibliography")
     _ensure_bib(work, size)
     all_queries = make_queries(queries, size)
@@ -307,7 +308,7 @@ def run_size(
     whoosh = _run_child("whoosh", work, code)
     log(f"[{size}] fts5: build, {len(all_queries)} queries")
     fts5 = _run_child("fts5", work)
-    return {"size": size, "queries": queries, "whoosh": whoosh, "fts5": fts5}
+    return {"size": size, "queries": queries, "whoosh": whoosh, "fts5": fts5, "load": load}
 
 
 def _ratio(a: float, b: float) -> str:
@@ -322,7 +323,8 @@ def table(result: dict[str, Any]) -> str:
         return f"| {label} | {a:.{digits}f} {unit} | {b:.{digits}f} {unit} | {_ratio(a, b)} |"
 
     lines = [
-        f"#### {result['size']:,} references ({result['queries']} queries per kind)",
+        f"#### {result['size']:,} references ({result['queries']} queries per kind, "
+        f"load average {result['load']:.1f} at the start)",
         "",
         "| measure | whoosh | FTS5 | ratio |",
         "|---|---:|---:|---:|",
@@ -346,9 +348,10 @@ def machine() -> str:
     if cpuinfo.is_file():
         found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
         cpu = found.group(1).strip() if found else cpu
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, {datetime.now(UTC):%Y-%m-%d}"
+        f"SQLite {sqlite3.sqlite_version}, {datetime.now(UTC):%Y-%m-%d}, load average at the end {load}"
     )
 
 

@@ -57,7 +57,7 @@ class BufferedSegmentWriter(SegmentWriter):
         for name, field in self.schema.items():
             if field.vector or field.separate_spelling():
                 raise ValueError(f"field {name!r}: term vectors and spelling fields are not supported")
-        self._postings: dict[str, dict[bytes, _Postings]] = {}
+        self._postings: dict[str, dict[str | bytes, _Postings]] = {}
         self._lengths: dict[str, array[int]] = {}
         # ID fields index their whole value as one term; whoosh's generator chain costs more than the rest.
         self._whole_value = {
@@ -106,32 +106,33 @@ class BufferedSegmentWriter(SegmentWriter):
             self._lengths[name] = array("I")
         positional = getattr(field.format, "term_positions", None)
         length = 0
+        # Terms are kept as text where the analyser gives text (UTF-8 bytes sort as the text does) and
+        # encoded once per term when written.
         if name in self._whole_value and isinstance(value, str):
-            btext = value.encode("utf-8")
-            postings = terms.get(btext)
+            postings = terms.get(value)
             if postings is None:
-                postings = terms[btext] = _Postings(False)
+                postings = terms[value] = _Postings(False)
             postings.docs.append(doc)
             postings.weights.append(field.format.field_boost)
             postings.sizes.append(0)
             length = 1
         elif positional is not None and isinstance(value, str):
+            get = terms.get
             for term, positions in positional(value, field.analyzer).items():
-                btext = term.encode("utf-8")
-                postings = terms.get(btext)
+                postings = get(term)
                 if postings is None:
-                    postings = terms[btext] = _Postings(True)
+                    postings = terms[term] = _Postings(True)
+                n = len(positions)
                 postings.docs.append(doc)
-                postings.counts.append(len(positions))
+                postings.counts.append(n)
                 postings.positions.extend(positions)
-                length += len(positions)
+                length += n
         elif type(field.format) in (Existence, Frequency) and hasattr(field.analyzer, "index_terms"):
             boost, frequency = field.format.field_boost, type(field.format) is Frequency
             for term, positions in field.analyzer.index_terms(value).items():
-                btext = term.encode("utf-8")
-                postings = terms.get(btext)
+                postings = terms.get(term)
                 if postings is None:
-                    postings = terms[btext] = _Postings(False)
+                    postings = terms[term] = _Postings(False)
                 freq = len(positions)
                 vbytes = pack_uint(freq) if frequency else b""
                 postings.docs.append(doc)
@@ -168,15 +169,19 @@ class BufferedSegmentWriter(SegmentWriter):
             lengths = [byte_to_length(length_to_byte(n)) for n in self._lengths.pop(name)]
             lengths.extend([0] * (count - len(lengths)))
             writer.start_field(name, field)
-            for btext in sorted(terms):
-                postings = terms.pop(btext)
+            for term in sorted(terms, key=_as_bytes):
+                postings = terms.pop(term)
                 weights, values = _weights_and_values(postings, field)
-                writer.start_term(btext)
+                writer.start_term(_as_bytes(term))
                 doc_lengths = [lengths[d] for d in postings.docs]
                 _add_postings(writer, postings.docs, weights, values, doc_lengths, level)
                 writer.finish_term()
             writer.finish_field()
         writer.close()
+
+
+def _as_bytes(term: str | bytes) -> bytes:
+    return term.encode("utf-8") if isinstance(term, str) else term
 
 
 def _indexes_whole_value(field: FieldType) -> bool:

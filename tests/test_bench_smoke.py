@@ -30,7 +30,7 @@ def test_the_benchmark_runs_and_prints_every_row_with_a_ratio(
         ["--sizes", "1000", "--queries", "3", "--work", str(tmp_path / "work"), "--write-readme"]
     )
     out = capsys.readouterr().out
-    assert "#### 1,000 references (3 queries per kind)" in out
+    assert "#### 1,000 references (3 queries per kind, load average" in out
     assert "| measure | whoosh | FTS5 | ratio |" in out
     for row in ROWS:
         line = next((line for line in out.splitlines() if line.startswith(f"| {row} |")), None)
