@@ -1,7 +1,7 @@
 """The load benchmark: the real service under wrk, beside a bare Flask endpoint (the ceiling) and Datasette.
 
     python -m bench.load_bench [--duration 10] [--connections 16] [--rounds 3] [--size 10000]
-                               [--smoke] [--write-readme] [--profile SECONDS]
+                               [--smoke] [--write-readme] [--profile SECONDS] [--max-other 0.15]
 
 It starts, all on 127.0.0.1 and all at once (an idle server costs nothing):
 
@@ -21,8 +21,11 @@ drives each target with wrk (2 threads, --connections, --duration) through bench
 rotates through a file of request paths. Query lists (seeded, from the generator's vocabulary): a fixed
 list of 200 queries requested with Zipf weights 1/rank (what real traffic looks like), and all-distinct
 queries, each run taking its own slice so that no query repeats anywhere in the run (the uncached path).
+The machine may be shared: each run measures the CPU share other processes took meanwhile, and a run
+above --max-other is repeated (at most --retries times; the least disturbed attempt counts).
 It prints req/s, p50 and p99 (medians over the rounds), the ratios to the bare endpoint and to Datasette,
 the peak memory (VmHWM) of every worker, and with --write-readme puts the figures in bench/README.md.
+With --profile it then samples the workers of a few targets with py-spy (bench/out/load/profiles/).
 """
 
 from __future__ import annotations
