@@ -7,18 +7,19 @@ little at a time between its own documents so that all keep busy. Each worker wr
 segments of the same index directory; at the end this process lists every segment, in order, in the
 index's table of contents, so document numbers follow the records' order as with one process.
 
-Workers are started fresh ("spawn"), not forked: a forked worker would share the loaded corpus, and every
-write to it by either process (reference counts) would copy its pages, up to a second corpus in memory.
-A failing or dead worker fails the build, like any error.
+Workers are fresh interpreters (index/worker.py says why), fed through pipes. A failing or dead worker fails
+the build, like any error.
 """
 
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import pickle
 import queue
+import subprocess
+import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -28,20 +29,23 @@ from typing import Any
 from whoosh import index as whoosh_index
 
 from index.documents import document, make_schema
+from index.worker import Segments, receive, send
 from index.writer import BufferedSegmentWriter
 from mtkb.records import Item, Reference
 
-SEGMENT_DOCS = 25_000
-"""Documents per whoosh segment: a writer holds one segment's postings in memory."""
 WORKERS = 2
 """Processes at most (each a CPU); more than two did not help on the machines measured."""
 PARALLEL_FROM = 5_000
 """Records below which one process is quicker than starting workers."""
-PARENT_SHARE = 0.4
+PARENT_SHARE = 0.45
 """This process's part of the records with two processes: it also makes every worker's documents, and
 writes the records and the rest of the build while the workers finish."""
 BATCH = 200
 """Documents sent to a worker at a time."""
+IN_FLIGHT = 2
+"""Batches a worker has at a time: one it works on and one waiting."""
+TOP_UP_EVERY = 25
+"""Documents of its own this process indexes between looking at the workers."""
 PROGRESS_EVERY = 500
 
 Progress = Callable[[int, int], None]
@@ -61,58 +65,6 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-class _Segments:
-    """Writes documents into new segments of `ix`, SEGMENT_DOCS to a segment, without taking the index's
-    lock (the owner holds it) or removing its shared temporary folder (the owner does, last)."""
-
-    def __init__(self, ix: Any):
-        self.ix = ix
-        self.done: list[Any] = []
-        self.writer: BufferedSegmentWriter | None = None
-        self.count = 0
-
-    def add(self, fields: dict[str, Any]) -> None:
-        if self.writer is None:
-            self.writer = BufferedSegmentWriter(self.ix, keep_temp=True, _lk=False)
-        self.writer.add_document(**fields)
-        self.count += 1
-        if self.count % SEGMENT_DOCS == 0:
-            self.close()
-
-    def close(self) -> list[Any]:
-        if self.writer is not None:
-            self.done.append(self.writer._finalize_segment())
-            self.writer._finish()
-            self.writer = None
-        return self.done
-
-    def cancel(self) -> None:
-        if self.writer is not None and not self.writer.is_closed:
-            with suppress(Exception):
-                self.writer.cancel()
-
-
-def _worker(whoosh_dir: str, inbox: Any, outbox: Any) -> None:
-    """A worker process: index the batches of documents from `inbox` until None, reporting ("progress", n)
-    per batch, then ("done", segments), or ("error", exception) on failure."""
-    gc.disable()
-    segments = None
-    try:
-        segments = _Segments(whoosh_index.open_dir(whoosh_dir))
-        while (batch := inbox.get()) is not None:
-            for fields in pickle.loads(batch):
-                segments.add(fields)
-            outbox.put(("progress", len(batch)))
-        outbox.put(("done", segments.close()))
-    except BaseException as exc:  # reported to the parent, which raises it
-        if segments is not None:
-            segments.cancel()
-        try:
-            outbox.put(("error", exc))
-        except Exception:  # an exception that cannot be pickled
-            outbox.put(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
-
-
 def _parts(records: Records) -> list[Records]:
     """This process's part first, then one part per worker."""
     workers = min(WORKERS, os.cpu_count() or 1)
@@ -124,44 +76,102 @@ def _parts(records: Records) -> list[Records]:
 
 
 class _Worker:
-    """A started worker process and its queues."""
+    """A worker process (`python -m index.worker`), with a thread that feeds it batches and one that
+    collects its messages, so that neither side waits on a full pipe."""
 
-    def __init__(self, context: Any, whoosh_dir: Path):
-        self.inbox, self.outbox = context.Queue(), context.Queue()
-        self.process = context.Process(
-            target=_worker, args=(str(whoosh_dir), self.inbox, self.outbox), daemon=True
+    def __init__(self, whoosh_dir: Path):
+        root = str(Path(__file__).resolve().parent.parent)  # where this `index` package comes from
+        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from index.worker import main; main(sys.argv[1])",
+                str(whoosh_dir),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
         )
-        self.process.start()
+        self.outgoing: queue.Queue[bytes] = queue.Queue()
+        self.incoming: queue.Queue[Any] = queue.Queue()
         self.segments: list[Any] | None = None
+        self.sent = self.finished = 0
+        self.ended = False  # the end of its part has been sent
+        self.threads = [
+            threading.Thread(target=self._send, daemon=True),
+            threading.Thread(target=self._receive, daemon=True),
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def put(self, batch: list[dict[str, Any]] | None) -> None:
+        """Queue a batch (None: the end). Pickled here, so that a failure is raised here."""
+        self.outgoing.put(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
+        if batch is None:
+            self.ended = True
+        else:
+            self.sent += 1
+
+    def wait(self, report: Callable[[int], None]) -> None:
+        """Handle the worker's next message, waiting for it."""
+        self._handle(self.incoming.get(), report)
+
+    def _send(self) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        with suppress(OSError):  # the worker died: _receive reports it
+            while True:
+                data = self.outgoing.get()
+                send(stdin, data)
+                if data == _END:
+                    stdin.close()
+                    return
+
+    def _receive(self) -> None:
+        stdout = self.process.stdout
+        assert stdout is not None
+        try:
+            while True:
+                self.incoming.put(receive(stdout))
+        except EOFError:
+            self.incoming.put(("ended",))
+        except Exception as exc:
+            self.incoming.put(("error", exc))
 
     def drain(self, report: Callable[[int], None], wait: bool) -> None:
         """Handle the messages waiting (all, until the worker is done, if `wait`). Raises what the worker
-        raised, or RuntimeError if it died."""
+        raised, or RuntimeError if it ended without a result."""
         while self.segments is None:
             try:
-                message = self.outbox.get(timeout=1.0) if wait else self.outbox.get_nowait()
+                message = self.incoming.get() if wait else self.incoming.get_nowait()
             except queue.Empty:
-                if not wait:
-                    return
-                if not self.process.is_alive():
-                    raise RuntimeError(
-                        f"an indexing worker ended without a result (exit code {self.process.exitcode})"
-                    ) from None
-                continue
-            if message[0] == "progress":
-                report(message[1])
-            elif message[0] == "done":
-                self.segments = list(message[1])
-            else:
-                raise message[1]
+                return
+            self._handle(message, report)
+
+    def _handle(self, message: tuple[Any, ...], report: Callable[[int], None]) -> None:
+        if message[0] == "progress":
+            self.finished += 1
+            report(message[1])
+        elif message[0] == "done":
+            self.segments = list(message[1])
+        elif message[0] == "ended":
+            code = self.process.wait()
+            raise RuntimeError(f"an indexing worker ended without a result (exit code {code})")
+        else:
+            raise message[1]
 
     def stop(self) -> None:
-        if self.process.is_alive() and self.segments is None:
+        if self.process.poll() is None and self.segments is None:
             self.process.kill()
-        self.process.join()
-        for q in (self.inbox, self.outbox):
-            q.close()
-            q.cancel_join_thread()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                with suppress(OSError):
+                    stream.close()
+
+
+_END = pickle.dumps(None, pickle.HIGHEST_PROTOCOL)
 
 
 class WhooshJob:
@@ -175,7 +185,7 @@ class WhooshJob:
         self.ix: Any = None
         self.owner: Any = None
         self.workers: list[_Worker] = []
-        self.own: _Segments | None = None
+        self.own: Segments | None = None
         self.vocabulary: Counter[str] = Counter()
 
     def report(self, n: int) -> None:
@@ -188,44 +198,43 @@ class WhooshJob:
         # Holds the index's lock while the parts are written, and removes the shared temporary folder last.
         self.owner = BufferedSegmentWriter(self.ix)
         first, *others = _parts(self.records)
-        context = multiprocessing.get_context("spawn")
-        self.workers = [_Worker(context, self.whoosh_dir) for _ in others]
-        feed = self._feed(others)
-        own = self.own = _Segments(self.ix)
-        # Send a worker's batch each time this process has done about as much of its own work.
-        every = max(1, int(BATCH * len(first) / max(1, len(self.records) - len(first)) * len(others)))
+        self.workers = [_Worker(self.whoosh_dir) for _ in others]
+        batches = [iter([part[i : i + BATCH] for i in range(0, len(part), BATCH)]) for part in others]
+        own = self.own = Segments(self.ix)
         with _no_gc():
-            for _ in range(2):  # a batch in hand and one waiting, for each worker
-                next(feed, None)
+            self._top_up(batches)
             for n, record in enumerate(first, start=1):
                 doc = document(record)
                 own.add(doc.fields)
                 self.vocabulary.update(doc.words)
-                if n % every == 0:
-                    next(feed, None)
+                if n % TOP_UP_EVERY == 0:
+                    self._top_up(batches)
                 if n % PROGRESS_EVERY == 0:
                     self.report(PROGRESS_EVERY)
-                    for worker in self.workers:
-                        worker.drain(self.report, wait=False)
             self.report(len(first) % PROGRESS_EVERY)
-            for _ in feed:
-                pass
+            while self._top_up(batches):  # this part is done: keep the workers fed
+                next(w for w in self.workers if not w.ended).wait(self.report)
         return self
 
-    def _feed(self, parts: list[Records]) -> Iterator[None]:
-        """Make and send one batch of documents to each worker per step; at the end, None to each."""
-        for start in range(0, max((len(p) for p in parts), default=0), BATCH):
-            for worker, part in zip(self.workers, parts, strict=True):
+    def _top_up(self, batches: list[Iterator[Records]]) -> bool:
+        """Give each worker documents until it has IN_FLIGHT batches it has not finished (the end of its
+        part when there are no more). Whether some worker still has batches to come."""
+        more = False
+        for worker, pending in zip(self.workers, batches, strict=True):
+            worker.drain(self.report, wait=False)
+            while not worker.ended and worker.sent - worker.finished < IN_FLIGHT:
+                records = next(pending, None)
+                if records is None:
+                    worker.put(None)
+                    break
                 batch = []
-                for record in part[start : start + BATCH]:
+                for record in records:
                     doc = document(record)
                     self.vocabulary.update(doc.words)
                     batch.append(doc.fields)
-                if batch:  # pickled here, so that a failure is raised here and not in the queue's thread
-                    worker.inbox.put(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
-            yield None
-        for worker in self.workers:
-            worker.inbox.put(None)
+                worker.put(batch)
+            more = more or not worker.ended
+        return more
 
     def finish(self) -> Counter[str]:
         """The folded words seen, each with the number of records using it. Raises what a worker raised."""
