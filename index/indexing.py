@@ -34,7 +34,7 @@ from index.writer import BufferedSegmentWriter
 from mtkb.records import Item, Reference
 
 WORKERS = 2
-"""Processes at most (each a CPU); more than two did not help on the machines measured."""
+"""Processes at most, one per CPU (the machine this was measured on has two)."""
 PARALLEL_FROM = 5_000
 """Records below which one process is quicker than starting workers."""
 PARENT_SHARE = 0.45
