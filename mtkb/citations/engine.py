@@ -139,8 +139,10 @@ def prepared_style(style_id: str) -> Path:
     folder.mkdir(mode=0o700, exist_ok=True)
     target = folder / f"{source.stem}-{hashlib.sha256(data).hexdigest()[:16]}.csl"
     if not target.is_file():
-        temporary = folder / f".{target.name}.{os.getpid()}.tmp"
-        temporary.write_bytes(data)
+        # a name no other process or thread can hold (pids repeat across containers sharing /tmp)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
         os.replace(temporary, target)
     return target
 
