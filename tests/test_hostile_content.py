@@ -40,7 +40,8 @@ HOSTILE_MD = {
     ),
     "duplicate.md": (
         "---\nid: musikkterapi-rusbehandling\ntype: fact\ntitle: Duplicate id\nlang: nb\n"
-        "updated: 2026-11-23\nverification: {status: unverified}\nstatement: s\nvalue: 1\nstatus: current\n---\n"
+        "updated: 2026-11-23\nverification: {status: unverified}\nstatement: s\nvalue: 1\n"
+        "status: current\n---\n"
     ),
     "no-front-matter.md": "Just prose, no front matter.\n",
     "bad-yaml.md": "---\nid: bad\ntype: fact\ntitle: [unclosed\n---\n",
