@@ -24,10 +24,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from api import cli, errors, http, limits, memo, pages, v1
 
     errors.init_app(app)
-    limits.init_app(app)
     memo.init_app(app)
     http.init_app(app)
     v1.init_app(app)
     pages.init_app(app)
     cli.init_app(app)
+    limits.init_app(app)  # last: its middleware is the outermost, so every request is counted
     return app

@@ -50,15 +50,16 @@ RESTX_MASK_SWAGGER = False
 MAX_CONTENT_LENGTH = 64 * 1024
 """Largest request body accepted (the only body is a bibliography request)."""
 
-RESPONSE_MEMO_SIZE = 4096
-"""Finished GET responses each worker keeps in memory, per build (see api/memo.py); 0 turns it off."""
+RESPONSE_MEMO_BYTES = 32 * 1024 * 1024
+"""Bytes of finished GET responses each worker keeps in memory (see api/memo.py); 0 turns it off."""
 
 ACCESS_LOG_RETENTION_DAYS = 14
 """Days the access log (time, request line, status, size, duration; no addresses) is kept; the privacy
 statement at /privacy states it, and the deployment's log rotation must keep to it."""
 
 RATELIMIT_DEFAULT = "300 per minute"
-"""Requests a client may make (per worker when storage is memory://); flask-limiter syntax."""
+"""Requests a client may make (per worker when storage is memory://), in the `limits` package's syntax
+("300 per minute", "10/second")."""
 
 RATELIMIT_STORAGE_URI = "memory://"
 """Where rate-limit counters live; memory:// counts per worker, redis://host:6379 shares them."""

@@ -1,4 +1,10 @@
-"""Rate limiting per client with flask-limiter, and the client address behind trusted proxies.
+"""Rate limiting per client, and the client address behind trusted proxies.
+
+Limiting is WSGI middleware in front of everything else (the response memo included), so a request
+answered from memory counts against its client like any other. It only counts and marks: a request over
+its client's limit reaches Flask marked, and `refuse_marked` turns it into the one error shape (a 429
+problem with Retry-After). Counting uses the `limits` library (fixed windows; `RATELIMIT_STORAGE_URI`
+says where the counters live).
 
 The client address is the TCP peer unless TRUSTED_PROXIES says how many proxy hops may be believed;
 only then is X-Forwarded-For read (werkzeug's ProxyFix takes the address that many hops from the end).
@@ -7,33 +13,75 @@ Loopback is exempt by default so that load tests on 127.0.0.1 measure the servic
 
 from __future__ import annotations
 
-import ipaddress
+import math
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Flask, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+REFUSED = "mtkb.rate_limit_refused"
+"""The environ key that marks a request over its limit: (seconds until the window resets, the limit)."""
 
-def _is_loopback(address: str | None) -> bool:
-    try:
-        return address is not None and ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def is_loopback(address: str | None) -> bool:
+    return address is not None and (address.startswith("127.") or address == "::1")
+
+
+class RateLimit:
+    """Counts each client's requests and marks those over the limit (see the module docstring)."""
+
+    def __init__(self, app: WSGIApp, limit: str, storage_uri: str, exempt_loopback: bool):
+        self.app = app
+        self.limit = parse(limit)
+        self.counter = FixedWindowRateLimiter(storage_from_string(storage_uri))
+        self.exempt_loopback = exempt_loopback
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        client = environ.get("REMOTE_ADDR")
+        if self.exempt_loopback and is_loopback(client):
+            return self.app(environ, start_response)
+        key = client or "unknown"
+        allowed = self.counter.hit(self.limit, key)
+        reset, remaining = self.counter.get_window_stats(self.limit, key)
+        if not allowed:
+            environ[REFUSED] = (max(1, math.ceil(reset - time.time())), str(self.limit))
+        headers = [
+            ("X-RateLimit-Limit", str(self.limit.amount)),
+            ("X-RateLimit-Remaining", str(remaining)),
+            ("X-RateLimit-Reset", str(math.ceil(reset))),
+        ]
+
+        def start_with_headers(status: str, response_headers: list[Any], exc_info: Any = None) -> Any:
+            return start_response(status, response_headers + headers, exc_info)
+
+        return self.app(environ, start_with_headers)
+
+
+def refuse_marked() -> None:
+    """A `before_request` hook: a request marked by `RateLimit` is answered 429 (by api.errors)."""
+    marked = request.environ.get(REFUSED)
+    if marked is not None:
+        retry_after, limit = marked
+        raise TooManyRequests(limit, retry_after=retry_after)
 
 
 def init_app(app: Flask) -> None:
+    """Wrap the app's WSGI callable. Call after any other middleware: limits must see every request."""
+    app.before_request(refuse_marked)
+    app.wsgi_app = RateLimit(  # type: ignore[method-assign]
+        app.wsgi_app,
+        app.config["RATELIMIT_DEFAULT"],
+        app.config["RATELIMIT_STORAGE_URI"],
+        bool(app.config["RATELIMIT_EXEMPT_LOOPBACK"]),
+    )
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
-    limiter = Limiter(
-        key_func=get_remote_address,
-        app=app,
-        default_limits=[app.config["RATELIMIT_DEFAULT"]],
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-        headers_enabled=True,
-    )
-
-    @limiter.request_filter
-    def exempt() -> bool:
-        return bool(app.config["RATELIMIT_EXEMPT_LOOPBACK"]) and _is_loopback(request.remote_addr)

@@ -5,92 +5,116 @@ second identical request is answered from memory without running the resource: t
 its headers as they were. A newly published build has a new id, so its responses are computed afresh
 and the old ones age out. A response opts out by setting `g.memo = False` (anything that depends on the
 clock); only `Cache-Control: public` 200 responses are kept.
+
+Hits are answered by WSGI middleware in front of Flask (a hit costs a dictionary lookup, not a request
+context, routing and the after-request hooks); misses go through Flask, whose last after-request hook
+stores the finished response. Rate limiting sits in front of this middleware (api/limits.py), and a
+request it refused is never answered from here.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
+from werkzeug.http import parse_etags
 
-from api.access import index_handle
+from api.limits import REFUSED, WSGIApp
+from index import IndexHandle
 from mtkb.errors import MtkbError
 
-MemoKey = tuple[str, str, tuple[tuple[str, str], ...], str]
+MemoKey = tuple[str, str, str, str]
+Entry = tuple[list[tuple[str, str]], bytes, str]
+"""The headers of a 200 response (without Content-Length), its body and its ETag."""
+
+KEY = "mtkb.memo_key"
+"""The environ key under which the middleware hands a missed request's key to `_store`."""
+
+NOT_IN_304 = ("content-type", "content-length")
 
 
 class ResponseMemo:
-    """An LRU of (status, headers, body) by key, at most `size` entries."""
+    """An LRU of entries by key, holding at most `max_bytes` of bodies."""
 
-    def __init__(self, size: int):
-        self.size = size
-        self._entries: OrderedDict[MemoKey, tuple[int, list[tuple[str, str]], bytes]] = OrderedDict()
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._entries: OrderedDict[MemoKey, Entry] = OrderedDict()
 
-    def get(self, key: MemoKey) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    def get(self, key: MemoKey) -> Entry | None:
         entry = self._entries.get(key)
         if entry is not None:
             self._entries.move_to_end(key)
         return entry
 
-    def put(self, key: MemoKey, entry: tuple[int, list[tuple[str, str]], bytes]) -> None:
+    def put(self, key: MemoKey, entry: Entry) -> None:
+        if len(entry[1]) > self.max_bytes:
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.size -= len(old[1])
         self._entries[key] = entry
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        self.size += len(entry[1])
+        while self.size > self.max_bytes:
+            _, evicted = self._entries.popitem(last=False)
+            self.size -= len(evicted[1])
 
     def __len__(self) -> int:
         return len(self._entries)
 
 
-def _key() -> MemoKey | None:
-    if request.method not in ("GET", "HEAD") or not request.path.startswith("/api/"):
-        return None
-    try:
-        build_id = index_handle().current().build_id
-    except MtkbError:
-        return None
-    args = tuple(sorted((k, v) for k, values in request.args.lists() for v in values))
-    return build_id, request.path, args, request.headers.get("Accept", "")
+class MemoMiddleware:
+    """Answers a GET or HEAD under /api/ from the memo when it holds one for the current build."""
 
+    def __init__(self, app: WSGIApp, memo: ResponseMemo, handle: IndexHandle):
+        self.app, self.memo, self.handle = app, memo, handle
 
-def _lookup() -> Response | None:
-    memo = _memo_of_app()
-    key = _key()
-    g.memo_key = key
-    if key is None:
-        return None
-    entry = memo.get(key)
-    if entry is None:
-        return None
-    status, headers, body = entry
-    response = Response(body, status=status, headers=headers)
-    response.make_conditional(request)
-    g.memo_hit = True
-    return response
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method = environ["REQUEST_METHOD"]
+        path = environ.get("PATH_INFO", "")
+        if method not in ("GET", "HEAD") or not path.startswith("/api/") or REFUSED in environ:
+            return self.app(environ, start_response)
+        try:
+            build_id = self.handle.current().build_id
+        except MtkbError:
+            return self.app(environ, start_response)
+        query = environ.get("QUERY_STRING", "")
+        key = (build_id, path, "&".join(sorted(query.split("&"))), environ.get("HTTP_ACCEPT", ""))
+        entry = self.memo.get(key)
+        if entry is None:
+            environ[KEY] = key
+            return self.app(environ, start_response)
+        headers, body, etag = entry
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and parse_etags(if_none_match).contains_weak(etag):
+            start_response("304 Not Modified", [h for h in headers if h[0].lower() not in NOT_IN_304])
+            return []
+        start_response("200 OK", [*headers, ("Content-Length", str(len(body)))])
+        return [] if method == "HEAD" else [body]
 
 
 def _store(response: Response) -> Response:
-    key = g.get("memo_key")
-    if key is None or g.get("memo_hit") or g.get("memo", True) is False:
+    """An `after_request` hook: keep a finished, public 200 response of a request the memo missed."""
+    key = request.environ.get(KEY)
+    if key is None or g.get("memo", True) is False or response.status_code != 200:
         return response
+    etag = response.get_etag()[0]
     public = response.headers.get("Cache-Control", "").startswith("public")
-    if response.status_code == 200 and public and not response.direct_passthrough:
+    if public and etag and not response.direct_passthrough:
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
-        _memo_of_app().put(key, (200, headers, response.get_data()))
+        memo: ResponseMemo = current_app.extensions["mtkb_memo"]
+        memo.put(key, (headers, response.get_data(), etag))
     return response
 
 
-def _memo_of_app() -> ResponseMemo:
-    from flask import current_app
-
-    memo: ResponseMemo = current_app.extensions["mtkb_memo"]
-    return memo
-
-
 def init_app(app: Flask) -> None:
-    """Register the memo. Call after the hooks that finish a response (so it stores finished ones)."""
-    app.extensions["mtkb_memo"] = ResponseMemo(int(app.config["RESPONSE_MEMO_SIZE"]))
-    app.before_request(_lookup)
+    """Register the memo. Call after the hooks that finish a response (so it stores finished ones) and
+    before api.limits wraps the app (so limits come first)."""
+    memo = ResponseMemo(int(app.config["RESPONSE_MEMO_BYTES"]))
+    app.extensions["mtkb_memo"] = memo
     # after_request hooks run in reverse order of registration, and create_app registers this module
     # before api.http: so _store runs last and keeps the finished response (ETag, CORS and all).
     app.after_request(_store)
+    app.wsgi_app = MemoMiddleware(app.wsgi_app, memo, app.extensions["mtkb_index"])  # type: ignore[method-assign]

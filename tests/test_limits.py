@@ -62,3 +62,14 @@ def test_request_bodies_are_size_limited(client) -> None:
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
     assert client.post("/api/v1/search", data=b"{}", content_type="application/json").status_code == 405
+
+
+def test_limited_clients_see_their_budget_and_memo_hits_count(index_dir: Path) -> None:
+    client = make_client(index_dir)
+    remaining = [
+        client.get("/api/v1/facts", environ_base=PUBLIC).headers["X-RateLimit-Remaining"] for _ in range(3)
+    ]
+    assert remaining == ["2", "1", "0"], "the second and third were answered from the memo and still counted"
+    refused = client.get("/api/v1/facts", environ_base=PUBLIC)
+    assert refused.status_code == 429 and refused.headers["X-RateLimit-Limit"] == "3"
+    assert "X-RateLimit-Limit" not in client.get("/api/v1/facts").headers, "loopback is not limited"

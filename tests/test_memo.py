@@ -57,3 +57,27 @@ def test_a_new_build_is_answered_afresh(tmp_path: Path, corpus) -> None:
     assert first.get_data() == second.get_data()
     memo = client.application.extensions["mtkb_memo"]
     assert len(memo) == 2, "one entry per build"
+
+
+def test_a_hit_answers_head_and_conditional_requests_like_flask(fresh_client) -> None:
+    first = fresh_client.get(REC)
+    head = fresh_client.head(REC)
+    assert head.status_code == 200 and head.get_data() == b""
+    assert head.headers["Content-Length"] == str(len(first.get_data()))
+    assert head.headers["ETag"] == first.headers["ETag"]
+    weak = fresh_client.get(REC, headers={"If-None-Match": f'W/{first.headers["ETag"]}, "other"'})
+    assert weak.status_code == 304 and weak.get_data() == b""
+    assert weak.headers["ETag"] == first.headers["ETag"] and "Content-Type" not in weak.headers
+    assert fresh_client.get(REC, headers={"If-None-Match": '"other"'}).get_data() == first.get_data()
+
+
+def test_the_memo_is_bounded_by_bytes_and_forgets_the_least_recently_used() -> None:
+    from api.memo import ResponseMemo
+
+    memo = ResponseMemo(max_bytes=10)
+    for name in "abc":
+        memo.put(("b", name, "", ""), ([], b"xxxx", "e"))
+    assert len(memo) == 2 and memo.size == 8 and memo.get(("b", "a", "", "")) is None
+    memo.put(("b", "big", "", ""), ([], b"x" * 11, "e"))
+    assert memo.get(("b", "big", "", "")) is None, "a body larger than the memo is not kept"
+    assert memo.get(("b", "c", "", "")) is not None
