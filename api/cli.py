@@ -8,7 +8,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -113,7 +112,7 @@ def search_command(query: str, item_type: str | None, per_page: int, as_json: bo
     except MtkbError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
     click.echo(f"{result.total} hit(s) for {result.query!r}")
     for hit in result.hits:

@@ -3,6 +3,7 @@ malformed parameter is a 400 problem naming it. Parameters starting with `_` (ca
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask import current_app, request
@@ -145,6 +146,12 @@ class SearchOrExportArgs(SearchArgs):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "bibtex", "ris", "csljson")))
 
 
+@cache
+def _instance(schema: type[Schema]) -> Schema:
+    """One instance per schema class: creating one costs more than loading a request's parameters."""
+    return schema()
+
+
 def read_args(schema: type[Schema]) -> dict[str, Any]:
     """The request's query parameters loaded with `schema`. Raises ApiProblem (400) naming each problem."""
     raw: dict[str, str] = {}
@@ -156,14 +163,15 @@ def read_args(schema: type[Schema]) -> dict[str, Any]:
         if len(values) > 1:
             errors[name] = ["given more than once"]
         raw[name] = values[0]
-    known = schema().fields
+    loader = _instance(schema)
+    known = loader.fields
     for name in raw:
         if name not in known:
             errors[name] = [f"unknown parameter; parameters here are: {', '.join(sorted(known))}"]
     if errors:
         raise ApiProblem(400, "invalid parameters: " + ", ".join(sorted(errors)), errors)
     try:
-        args: dict[str, Any] = schema().load(raw)
+        args: dict[str, Any] = loader.load(raw)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
         raise ApiProblem(400, "invalid parameters: " + ", ".join(sorted(messages)), messages) from None

@@ -13,13 +13,12 @@ from api.errors import ApiProblem
 JSON = "application/json"
 
 
-_HTML_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
-
-
 def dumps(data: Any) -> str:
     """Compact JSON with <, > and & escaped, so that a JSON (or JSON-LD) body pasted into an HTML
-    <script> element can never close it: still the same JSON to every parser."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_HTML_UNSAFE)
+    <script> element can never close it: still the same JSON to every parser. (Three str.replace calls:
+    str.translate is ten times slower on non-ASCII text.)"""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def json_response(

@@ -6,7 +6,6 @@ operations over whole posting lists, which is many times faster than whoosh's ma
 
 from __future__ import annotations
 
-import heapq
 import json
 import re
 import signal
@@ -19,6 +18,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from whoosh import qparser, query
 from whoosh.index import Index
 from whoosh.searching import Searcher
@@ -111,6 +112,13 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        """The result as JSON-ready data. Shallow (dataclasses.asdict deep-copies every dict and list, a
+        tenth of a search's time): nothing here is shared with the index, a search builds it afresh."""
+        data = dict(vars(self))
+        data["hits"] = [dict(vars(hit)) for hit in self.hits]
+        return data
+
 
 def _validate(request: SearchRequest) -> None:
     if request.type is not None and request.type not in ALL_TYPES:
@@ -194,38 +202,38 @@ class IndexSearcher:
         if request.type:
             docs &= run.docs(query.Term("type", request.type))
         wanted = request.page * request.per_page
+        candidates = np.flatnonzero(docs)
         scores = None
         if request.sort == "relevance":
             scores = run.scores(q)
-            if scores is not None:
-                # nlargest is stable, so documents with equal scores come in index order.
-                ranked = heapq.nlargest(wanted, sorted(docs), key=scores.__getitem__)
-            else:
-                ranked = heapq.nsmallest(wanted, docs)
+            ranked = candidates[:wanted] if scores is None else _smallest(candidates, -scores, wanted)
         else:
-            ranked = heapq.nsmallest(wanted, sorted(docs), key=self._year_key(request.sort).__getitem__)
-        page = ranked[(request.page - 1) * request.per_page :]
+            ranked = _smallest(candidates, self._year_key(request.sort), wanted)
+        page = ranked[(request.page - 1) * request.per_page :].tolist()
         highlighter = None
         if request.highlights:
             highlighter = Highlighter.for_terms(self._nb, self._en, positive_terms(q))
-        hits = [self._hit(doc, scores[doc] if scores is not None else None, highlighter) for doc in page]
+        hits = [
+            self._hit(doc, float(scores[doc]) if scores is not None else None, highlighter) for doc in page
+        ]
         facets = {}
         if request.facets:
             facets = {name: _ordered(counts) for name, counts in run.counts(FACETS, docs).items()}
         suggestion = None
-        if request.suggest and request.q and len(docs) < FEW_HITS:
+        if request.suggest and request.q and len(candidates) < FEW_HITS:
             suggestion = self.suggest(request.q)
         return SearchResult(
-            clean(request.q), len(docs), request.page, request.per_page, hits, facets, suggestion
+            clean(request.q), len(candidates), request.page, request.per_page, hits, facets, suggestion
         )
 
-    def _year_key(self, sort: str) -> list[int]:
+    def _year_key(self, sort: str) -> NDArray[np.int64]:
         """Per document, a number that orders by year (or by year descending); no year comes last."""
         cache = self.__dict__.setdefault("_year_keys", {})
         if sort not in cache:
             sign = -1 if sort == "-year" else 1
-            cache[sort] = [_NO_YEAR if y is None else sign * y for y in self._executor.years()]
-        keys: list[int] = cache[sort]
+            years = self._executor.years()
+            cache[sort] = np.array([_NO_YEAR if y is None else sign * y for y in years], np.int64)
+        keys: NDArray[np.int64] = cache[sort]
         return keys
 
     def _hit(self, doc: int, score: float | None, highlighter: Highlighter | None) -> Hit:
@@ -269,6 +277,16 @@ class IndexSearcher:
 
     def count(self) -> int:
         return int(self._searcher.doc_count())
+
+
+def _smallest(candidates: NDArray[np.intp], keys: NDArray[Any], wanted: int) -> NDArray[np.intp]:
+    """The `wanted` candidates with the smallest keys, in key order; equal keys in document order."""
+    if len(candidates) > wanted > 0:
+        own = keys[candidates]
+        last = np.partition(own, wanted - 1)[wanted - 1]
+        candidates = candidates[own <= last]  # the wanted smallest and any that tie with the last of them
+    order = np.argsort(keys[candidates], kind="stable")[:wanted]
+    return candidates[order]
 
 
 def _ordered(counts: dict[Any, int]) -> dict[str, int]:

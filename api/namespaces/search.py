@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import Response
 from flask_restx import Namespace, Resource
 from flask_restx import fields as rx
@@ -65,7 +63,7 @@ class Search(Resource):
             facets=args["facets"],
             highlights=args["highlight"],
         )
-        return json_response(asdict(current_build().search(request)))
+        return json_response(current_build().search(request).to_json())
 
 
 def export_hits(args: dict) -> Response:
