@@ -23,7 +23,9 @@ DOCS_CSP = (
 
 def etag_for(response: Response) -> str:
     """A strong ETag over the representation: its media type and its bytes."""
-    digest = hashlib.sha1(response.mimetype.encode() + b"\0" + response.get_data(), usedforsecurity=False)
+    digest = hashlib.sha1(
+        (response.mimetype or "").encode() + b"\0" + response.get_data(), usedforsecurity=False
+    )
     return digest.hexdigest()[:24]
 
 

@@ -57,7 +57,7 @@ def _plain_field(ns: Namespace, field: ma.Field) -> rx.Raw:
     if isinstance(field, ma.Nested):
         nested = field.nested
         schema_cls = nested if isinstance(nested, type) else type(nested)
-        return rx.Nested(model_for_schema(ns, schema_cls), allow_null=True, **kwargs)  # type: ignore[arg-type]
+        return rx.Nested(model_for_schema(ns, schema_cls), allow_null=True, **kwargs)
     if isinstance(field, ma.List):
         return rx.List(_field(ns, field.inner), **kwargs)
     if isinstance(field, ma.Url):
@@ -73,7 +73,7 @@ def _plain_field(ns: Namespace, field: ma.Field) -> rx.Raw:
 class AnyValue(rx.Raw):
     """A value of any JSON type (a fact's value is a number or a string)."""
 
-    __schema_type__ = None  # type: ignore[assignment]
+    __schema_type__ = None
 
 
 def model_for_schema(ns: Namespace, schema_cls: type[Schema]) -> Model:

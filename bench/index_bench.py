@@ -185,7 +185,7 @@ def child_whoosh(work: Path, queries: list[Query], warmup: list[Query]) -> dict[
         index_dir = work / "whoosh-index"
         started = time.perf_counter()
         # The citation styles pre-rendered into a build are the citations' cost, not the index's (README).
-        options = (
+        options: dict[str, Any] = (
             {"prerender_citations": False}
             if "prerender_citations" in signature(build_index).parameters
             else {}
