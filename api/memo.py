@@ -1,6 +1,7 @@
 """A bounded per-worker memo of finished GET responses, keyed by the build they came from.
 
-Everything the API serves from a build is a pure function of (build, path, query, Accept), so the
+Everything the API serves from a build is a pure function of (build, scheme and host (its links are
+absolute), path, query, Accept), so the
 second identical request is answered from memory without running the resource: the body, its ETag and
 its headers as they were. A newly published build has a new id, so its responses are computed afresh
 and the old ones age out. A response opts out by setting `g.memo = False` (anything that depends on the
@@ -25,7 +26,7 @@ from api.limits import REFUSED, WSGIApp
 from index import IndexHandle
 from mtkb.errors import MtkbError
 
-MemoKey = tuple[str, str, str, str]
+MemoKey = tuple[str, str, str, str, str, str]
 Entry = tuple[list[tuple[str, str]], bytes, str]
 """The headers of a 200 response (without Content-Length), its body and its ETag."""
 
@@ -33,6 +34,8 @@ KEY = "mtkb.memo_key"
 """The environ key under which the middleware hands a missed request's key to `_store`."""
 
 NOT_IN_304 = ("content-type", "content-length")
+NOT_KEPT = ("content-length", "date")
+"""Headers the server sets for each response itself."""
 
 
 class ResponseMemo:
@@ -81,7 +84,14 @@ class MemoMiddleware:
         except MtkbError:
             return self.app(environ, start_response)
         query = environ.get("QUERY_STRING", "")
-        key = (build_id, path, "&".join(sorted(query.split("&"))), environ.get("HTTP_ACCEPT", ""))
+        key = (
+            build_id,
+            environ.get("wsgi.url_scheme", "http"),
+            environ.get("HTTP_HOST", ""),
+            path,
+            "&".join(sorted(query.split("&"))),
+            environ.get("HTTP_ACCEPT", ""),
+        )
         entry = self.memo.get(key)
         if entry is None:
             environ[KEY] = key
@@ -103,7 +113,7 @@ def _store(response: Response) -> Response:
     etag = response.get_etag()[0]
     public = response.headers.get("Cache-Control", "").startswith("public")
     if public and etag and not response.direct_passthrough:
-        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in NOT_KEPT]
         memo: ResponseMemo = current_app.extensions["mtkb_memo"]
         memo.put(key, (headers, response.get_data(), etag))
     return response

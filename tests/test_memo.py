@@ -74,10 +74,22 @@ def test_a_hit_answers_head_and_conditional_requests_like_flask(fresh_client) ->
 def test_the_memo_is_bounded_by_bytes_and_forgets_the_least_recently_used() -> None:
     from api.memo import ResponseMemo
 
+    def key(path: str) -> tuple[str, str, str, str, str, str]:
+        return ("000001", "http", "localhost", path, "", "")
+
     memo = ResponseMemo(max_bytes=10)
     for name in "abc":
-        memo.put(("b", name, "", ""), ([], b"xxxx", "e"))
-    assert len(memo) == 2 and memo.size == 8 and memo.get(("b", "a", "", "")) is None
-    memo.put(("b", "big", "", ""), ([], b"x" * 11, "e"))
-    assert memo.get(("b", "big", "", "")) is None, "a body larger than the memo is not kept"
-    assert memo.get(("b", "c", "", "")) is not None
+        memo.put(key(name), ([], b"xxxx", "e"))
+    assert len(memo) == 2 and memo.size == 8 and memo.get(key("a")) is None
+    memo.put(key("big"), ([], b"x" * 11, "e"))
+    assert memo.get(key("big")) is None, "a body larger than the memo is not kept"
+    assert memo.get(key("c")) is not None
+
+
+def test_each_host_gets_its_own_links_and_no_stale_date(fresh_client) -> None:
+    first = fresh_client.get("/api/v1/facts", base_url="https://one.example")
+    other = fresh_client.get("/api/v1/facts", base_url="https://two.example")
+    assert "https://one.example/" in first.headers["Link"]
+    assert "https://two.example/" in other.headers["Link"] and b"one.example" not in other.get_data()
+    entries = fresh_client.application.extensions["mtkb_memo"]._entries.values()
+    assert all(name.lower() != "date" for headers, _, _ in entries for name, _ in headers)
