@@ -48,13 +48,17 @@ class Highlighter:
         """The (start, end) of every matched word in `text`."""
         if not self.nb_terms and not self.en_terms:
             return []
-        found = []
-        nb, en = self.nb.stem, self.en.stem
-        for m in WORD.finditer(text):
-            word = m.group().lower()
-            if nb(word) in self.nb_terms or en(word) in self.en_terms:
-                found.append(m.span())
-        return found
+        lowered = text.lower()
+        if len(lowered) != len(text):  # 'İ' lowercases to two characters: spans must come from `text`
+            return [m.span() for m in WORD.finditer(text) if self._marks(m.group().lower())]
+        # Stem each distinct word once, then find the marked ones (most words recur in a text).
+        marked = {word for word in set(WORD.findall(lowered)) if self._marks(word)}
+        if not marked:
+            return []
+        return [m.span() for m in WORD.finditer(lowered) if m.group() in marked]
+
+    def _marks(self, word: str) -> bool:
+        return self.nb.stem(word) in self.nb_terms or self.en.stem(word) in self.en_terms
 
     def snippet(self, text: str) -> str:
         """HTML: up to FRAGMENTS fragments around matched words, or the start of the text."""
