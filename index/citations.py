@@ -42,8 +42,19 @@ CHUNK = 250
 
 
 def write_sources(references: Sequence[Reference], build_dir: Path) -> None:
-    sources = {ref.key: {"entry_type": ref.entry_type, "fields": ref.fields} for ref in references}
-    (build_dir / SOURCES_FILE).write_text(json.dumps(sources, ensure_ascii=False), encoding="utf-8")
+    """Write `json.dumps({key: {"entry_type": ..., "fields": ...}})` a reference at a time: the whole
+    document would be about the size of the BibTeX in memory, two or three times over (the encoder's
+    pieces, the joined text, its UTF-8 bytes), the largest allocation of a build."""
+    with open(build_dir / SOURCES_FILE, "w", encoding="utf-8") as out:
+        out.write("{")
+        for i, ref in enumerate(references):
+            source = {"entry_type": ref.entry_type, "fields": ref.fields}
+            out.write(f"{', ' if i else ''}{_dumps(ref.key)}: {_dumps(source)}")
+        out.write("}")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def prerender(references: Sequence[Reference], build_dir: Path) -> bool:
