@@ -109,10 +109,19 @@ def _resolve(raw: str, strings: dict[str, str]) -> str:
     return "".join(out)
 
 
+def _single_spaced(value: str) -> str:
+    """`value` with its white space made single spaces, trimmed. When there is nothing to change, it is
+    `value` itself, not a copy: a reference keeps its raw fields too, and most values decode to what was
+    written, so the record and its raw fields then share one string (abstracts are most of the memory a
+    loaded bibliography takes)."""
+    spaced = " ".join(value.split())
+    return value if spaced == value else spaced
+
+
 def _decode(value: str) -> str:
     """LaTeX to text. Raises ValueError for LaTeX that cannot be decoded."""
     if "\\" not in value and "{" not in value and "~" not in value and "--" not in value:
-        return " ".join(value.split())
+        return _single_spaced(value)
     try:
         text = _latex.latex_to_text(value)
     except Exception:  # pylatexenc fails with arbitrary errors on some macros (e.g. `\title`)
@@ -121,6 +130,8 @@ def _decode(value: str) -> str:
 
 
 def _strip_braces(value: str) -> str:
+    if "{" not in value and "}" not in value:
+        return _single_spaced(value)
     return " ".join(value.replace("{", "").replace("}", "").split())
 
 
