@@ -89,8 +89,8 @@ def load_corpus(kb_dir: Path, references_dir: Path) -> Corpus:
 
 def _line(item: Item, field_name: str, index: int | None = None) -> int:
     """The line of a field, or of one element of a list field when it has its own line."""
-    if index is not None and f"{field_name}.{index}" in item.origin.field_lines:
-        return item.origin.field_lines[f"{field_name}.{index}"]
+    if index is not None and f"{field_name}.{index}" in item.origin.field_offsets:
+        return item.origin.line_of(f"{field_name}.{index}")
     return item.origin.line_of(field_name)
 
 

@@ -8,6 +8,7 @@ the zero-argument `super()` of their `linked_keys` fails in a dataclass with slo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,15 +24,17 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where a record was read from (a path relative to the content root, and a 1-based line)."""
+    """Where a record was read from (a path relative to the content root, and a 1-based line), and the
+    line of each field as lines after that one: relative, so that records laid out alike (as BibTeX
+    entries mostly are) share one table instead of a dict each."""
 
     path: str
     line: int
-    field_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    field_offsets: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     def line_of(self, name: str) -> int:
         """The line of field `name`, or the record's first line when the field has none."""
-        return self.field_lines.get(name, self.line)
+        return self.line + self.field_offsets.get(name, 0)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def load_item(file: Path, display: str) -> Item:
             for field, msg in _flatten(exc.messages)
         ]
         raise ContentError(sorted(problems, key=lambda p: p.line)) from None
-    origin = Origin(display, 1, doc.field_lines)
+    origin = Origin(display, 1, {name: line - 1 for name, line in doc.field_lines.items()})
     return make_item(
         item_type,
         loaded,
