@@ -36,7 +36,7 @@ _TOKEN = re.compile(
     r'(?P<field>[A-Za-z_]+):(?P<value>"[^"]*"|[\[{][^\]}]*[\]}]|\([^()]*\)|[^\s()]+)'
     r'|(?P<phrase>"[^"]*"(?:~\d+)?)|(?P<paren>[()])|(?P<word>[^\s()"]+)'
 )
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 _EMPTY_FIELD = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?=$|[\s)])")
 _YEAR = re.compile(r"\d{4}")
 _YEAR_RANGE = re.compile(r"[\[{]\s*(?:(\d{4})\s+)?TO(?:\s+(\d{4}))?\s*[\]}]")
@@ -72,7 +72,7 @@ def check(text: str) -> None:
             raise QueryError(f"unknown field {name!r}; fields are: {known}")
         if name == "year":
             _check_year(match.group("value"))
-    if tokens and all(t.group("word") in _OPERATORS or t.group("paren") for t in tokens):
+    if tokens and all(t.group("word") in OPERATORS or t.group("paren") for t in tokens):
         raise QueryError("the query has only operators (AND, OR, NOT) and no words to search for")
 
 
@@ -118,7 +118,7 @@ def rewrite(text: str) -> str:
                 words = run[:n]
                 if (
                     len(words) == n
-                    and all(w not in _OPERATORS for w in words)
+                    and all(w not in OPERATORS for w in words)
                     and all(tokens[i + k].group("word") for k in range(n))
                 ):
                     concepts = _concepts_of(" ".join(words))
@@ -144,7 +144,5 @@ def _with_concepts(text: str, concepts: list[str], group: bool = False) -> str:
 def plain_words(text: str) -> list[str]:
     """The unfielded words of a query (for spelling suggestions)."""
     return [
-        m.group("word")
-        for m in _TOKEN.finditer(text)
-        if m.group("word") and m.group("word") not in _OPERATORS
+        m.group("word") for m in _TOKEN.finditer(text) if m.group("word") and m.group("word") not in OPERATORS
     ]

@@ -283,3 +283,26 @@ def test_the_executor_scores_as_whoosh_bm25f(build: OpenBuild) -> None:
                 assert ours[doc] == pytest.approx(score, rel=1e-6)
             else:
                 assert ours[doc] > 0
+
+
+def test_plain_words_are_parsed_as_whoosh_parses_them(build: OpenBuild) -> None:
+    """The fast path for words of letters and digits builds the very query whoosh's parser builds."""
+    import random
+
+    from index.querytext import rewrite
+
+    searcher = build._searcher
+    words = sorted(searcher._spelling[1])[:3000] + [
+        "the", "og", "i", "a", "music", "Music", "MUSIC", "Ødegaard", "odegaard", "Jörg", "2015", "a1",
+        "rus", "x", "ÆØÅ", "naïve", "straße", "İstanbul", "treatments", "behandlingen",
+    ]  # fmt: skip
+    rng = random.Random(7)
+    queries = words + [" ".join(rng.sample(words, rng.randint(2, 4))) for _ in range(2000)]
+    compared = 0
+    for text in queries:
+        fast = searcher._plain_words(text) if rewrite(text) == text else None
+        if fast is None:
+            continue
+        compared += 1
+        assert fast == searcher._parser.parse(text).normalize(), text
+    assert compared > 2000
