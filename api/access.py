@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 
 from index import IndexHandle, OpenBuild
 from mtkb.errors import NotFound
@@ -23,9 +23,17 @@ def index_handle() -> IndexHandle:
     return handle
 
 
+BUILD = "mtkb.build"
+"""The environ key that holds the build a request is answered from, resolved once per request (so one
+request never mixes two builds, and `current` is read once)."""
+
+
 def current_build() -> OpenBuild:
     """The build to answer this request from (reopened when a new one was published)."""
-    return index_handle().current()
+    build: OpenBuild | None = request.environ.get(BUILD)
+    if build is None:
+        build = request.environ[BUILD] = index_handle().current()
+    return build
 
 
 def get_record(record_type: str, ident: str) -> dict[str, Any]:

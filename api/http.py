@@ -7,7 +7,7 @@ import hashlib
 
 from flask import Flask, Response, current_app, request
 
-from api.access import index_handle
+from api.access import current_build
 from mtkb.errors import MtkbError
 
 EXPOSED = "ETag, Link, X-Content-Version, Retry-After, Content-Location"
@@ -31,7 +31,7 @@ def etag_for(response: Response) -> str:
 
 def _content_version() -> str | None:
     try:
-        return index_handle().current().version
+        return current_build().version
     except MtkbError:
         return None
 

@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from werkzeug.http import parse_etags
 
+from api.access import BUILD
 from api.limits import REFUSED, WSGIApp
 from index import IndexHandle
 from mtkb.errors import MtkbError
@@ -80,12 +81,12 @@ class MemoMiddleware:
         if method not in ("GET", "HEAD") or not path.startswith("/api/") or REFUSED in environ:
             return self.app(environ, start_response)
         try:
-            build_id = self.handle.current().build_id
+            build = environ[BUILD] = self.handle.current()
         except MtkbError:
             return self.app(environ, start_response)
         query = environ.get("QUERY_STRING", "")
         key = (
-            build_id,
+            build.build_id,
             environ.get("wsgi.url_scheme", "http"),
             environ.get("HTTP_HOST", ""),
             path,
