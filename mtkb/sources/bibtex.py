@@ -49,6 +49,27 @@ DECODED = {
 }
 """Fields whose LaTeX is decoded (besides the names). URL, DOI and the rest are kept as written."""
 NAMES = ("author", "editor")
+RECURRING = {
+    "year",
+    "month",
+    "volume",
+    "edition",
+    "language",
+    "journal",
+    "journaltitle",
+    "series",
+    "publisher",
+    "institution",
+    "organization",
+    "address",
+    "location",
+    "howpublished",
+    "type",
+    "mtkb_verification",
+}
+"""Fields whose values recur across a bibliography (a few journals, publishers, languages, years): their
+values are interned, like the entry types and the people's names, so that a large bibliography holds
+each once instead of once per reference."""
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 MAX_FIELD = 20_000
 """A field longer than this is refused (abstracts included)."""
@@ -160,12 +181,13 @@ def _people(raw: str) -> tuple[tuple[Person, ...], bool]:
         if name.lower() == "others":
             more = True
         elif _wholly_braced(name):
-            people.append(Person(literal=_decode(name[1:-1])))
+            people.append(Person(literal=sys.intern(_decode(name[1:-1]))))
         else:
             parts = parse_single_name_into_parts(name, strict=False)
             family = " ".join([*parts.von, *parts.last, *parts.jr])
+            given = " ".join(parts.first)
             people.append(
-                Person(family=_decode(family) or None, given=_decode(" ".join(parts.first)) or None)
+                Person(family=sys.intern(_decode(family)) or None, given=sys.intern(_decode(given)) or None)
             )
     return tuple(people), more
 
@@ -300,12 +322,6 @@ def _failure_message(failed: Block, display: str) -> str:
     return f"BibTeX syntax error: {reason.splitlines()[0] if reason else 'unreadable block'}"
 
 
-def _field_name(key: str) -> str:
-    """A field's name in lower case, interned: every entry repeats the same few names, in its fields
-    and in its origin's table of lines."""
-    return sys.intern(key.lower())
-
-
 @functools.lru_cache(maxsize=1024)
 def _field_offsets(layout: tuple[tuple[str, int], ...]) -> Mapping[str, int]:
     """The read-only table of (field name, lines after the entry's first line) for `layout`, one per
@@ -330,7 +346,7 @@ def read_bib(file: Path, display: str, result: BibResult, pending: dict[str, tup
     for entry in library.entries:
         result.entries_seen += 1
         line = _line(entry)
-        names = [_field_name(f.key) for f in entry.fields]
+        names = [sys.intern(f.key.lower()) for f in entry.fields]  # the same few in every entry
         layout = tuple((name, _line(f) - line) for name, f in zip(names, entry.fields, strict=True))
         origin = Origin(display, line, _field_offsets(layout))
         if bad_lines & set(_entry_lines(entry.raw, line)):
@@ -339,7 +355,8 @@ def read_bib(file: Path, display: str, result: BibResult, pending: dict[str, tup
         try:
             for name, f in zip(names, entry.fields, strict=True):
                 try:
-                    values[name] = _resolve(str(f.value), strings)
+                    value = _resolve(str(f.value), strings)
+                    values[name] = sys.intern(value) if name in RECURRING else value
                 except ValueError as exc:
                     raise ValueError(f"field {f.key!r}: {exc}") from None
             crossref = values.pop("crossref", None)
@@ -347,14 +364,14 @@ def read_bib(file: Path, display: str, result: BibResult, pending: dict[str, tup
                 if not _is_duplicate(result, pending, entry.key, origin):
                     child = Reference(
                         key=entry.key,
-                        entry_type=entry.entry_type.lower(),
+                        entry_type=sys.intern(entry.entry_type.lower()),
                         title=None,
                         fields=values,
                         origin=origin,
                     )
                     pending[entry.key] = (child, crossref)
                 continue
-            ref = _build(entry.key, entry.entry_type.lower(), values, origin)
+            ref = _build(entry.key, sys.intern(entry.entry_type.lower()), values, origin)
         except ValueError as exc:
             result.problems.append(ContentProblem(display, line, f"entry {entry.key!r}: {exc}"))
             continue
