@@ -377,6 +377,11 @@ def read_bib(file: Path, display: str, result: BibResult, pending: dict[str, tup
             continue
         if not _is_duplicate(result, pending, ref.key, origin):
             result.references[ref.key] = ref
+    # pylatexenc raises and catches exceptions of its own, and their tracebacks make reference cycles that
+    # hold every frame that called it, this one too. Until the cycle collector finds them, which may be
+    # after the index is built (indexing turns it off), this frame's variables would keep the whole parsed
+    # file alive.
+    del text, library
 
 
 def _is_duplicate(
