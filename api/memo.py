@@ -1,11 +1,11 @@
 """A bounded per-worker memo of finished GET responses, keyed by the build they came from.
 
 Everything the API serves from a build is a pure function of (build, scheme and host (its links are
-absolute), path, query, Accept), so the
-second identical request is answered from memory without running the resource: the body, its ETag and
-its headers as they were. A newly published build has a new id, so its responses are computed afresh
-and the old ones age out. A response opts out by setting `g.memo = False` (anything that depends on the
-clock); only `Cache-Control: public` 200 responses are kept.
+absolute), path, query, Accept), so the second identical request is answered from memory without running
+the resource: the body, its ETag and its headers as they were. A newly published build has a new id, so
+its responses are computed afresh and the old ones age out. A response opts out by setting
+`g.memo = False` (anything that depends on the clock); only `Cache-Control: public` 200 responses are
+kept.
 
 Hits are answered by WSGI middleware in front of Flask (a hit costs a dictionary lookup, not a request
 context, routing and the after-request hooks); misses go through Flask, whose last after-request hook
