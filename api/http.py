@@ -61,7 +61,9 @@ def finish(response: Response) -> Response:
     if cacheable and response.status_code == 200 and not response.direct_passthrough:
         if not response.get_etag()[0]:
             response.set_etag(etag_for(response))
-        response.make_conditional(request)
+        environ = request.environ
+        if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:  # (else it only adds Date)
+            response.make_conditional(request)
     return response
 
 
