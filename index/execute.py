@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from whoosh import query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -128,11 +129,14 @@ class Executor:
         weights: list[float] = []
         values: list[bytes] = []
         for reader, offset in self._leaves:
-            if (fieldname, btext) in reader:
-                d, w, v = _read_leaf(reader.postings(fieldname, btext), offset, with_values)
-                docs += d
-                weights += w
-                values += v
+            try:  # (asking `in reader` first would look the term up twice)
+                matcher = reader.postings(fieldname, btext)
+            except TermNotFound:
+                continue
+            d, w, v = _read_leaf(matcher, offset, with_values)
+            docs += d
+            weights += w
+            values += v
         found = Postings(
             np.array(docs, np.int32), np.array(weights, np.float64), values if with_values else None
         )
