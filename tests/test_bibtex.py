@@ -479,3 +479,25 @@ def test_good_entries_beside_bad_ones_are_all_kept(tmp_path: Path) -> None:
     assert sorted(result.references) == ["good1", "good2", "good3", "good4", "good5"]
     assert len(result.problems) == 4
     assert result.entries_seen == 9
+
+
+def test_entries_laid_out_alike_share_their_table_of_field_lines(tmp_path: Path) -> None:
+    entry = "@misc{{{key},\n  title = {{{title}}},\n  year = {{2020}},\n  note = {{n}}\n}}\n\n"
+    other = "@misc{c,\n  title = {C},\n\n  year = {2020}\n}\n"
+    result = load(
+        tmp_path, ("a.bib", entry.format(key="a", title="A") + entry.format(key="b", title="B") + other)
+    )
+    a, b, c = (result.references[k] for k in "abc")
+    assert a.origin.field_offsets is b.origin.field_offsets, "one table for one layout"
+    assert c.origin.field_offsets is not a.origin.field_offsets
+    assert [r.origin.line_of("year") for r in (a, b, c)] == [3, 9, 16]
+    assert (b.origin.line_of("note"), b.origin.line_of("abstract")) == (10, 7), "no line: the entry's own"
+
+
+def test_values_that_decode_to_what_was_written_are_not_copied(tmp_path: Path) -> None:
+    ref = one(
+        tmp_path, "@misc{a,\n  title = {T{\\o}n},\n  abstract = {Plain text.},\n  note = {Two  spaces}\n}\n"
+    )
+    assert ref.abstract is ref.fields["abstract"], "one string for the record and its raw field"
+    assert (ref.title, ref.fields["title"]) == ("Tøn", "T{\\o}n")
+    assert (ref.note, ref.fields["note"]) == ("Two spaces", "Two  spaces")

@@ -19,6 +19,7 @@ import index.indexing
 from index import IndexHandle, OpenBuild, SearchRequest, build_index
 from index.build import WHOOSH_DIR
 from index.builds import KEEP_PREVIOUS, builds_dir, current_build
+from index.citations import SOURCES_FILE, write_sources
 from index.documents import document, make_schema
 from index.writer import BufferedSegmentWriter
 from mtkb.corpus import Corpus
@@ -99,6 +100,14 @@ def test_records_are_written_as_the_json_of_serialise(
         index.build.write_records(whole, tmp_path / "records.json")
         expected = json.dumps(index.build.serialise(whole), ensure_ascii=False)
         assert (tmp_path / "records.json").read_text(encoding="utf-8") == expected
+
+
+def test_sources_are_written_as_the_json_of_every_reference(tmp_path: Path, references: Any) -> None:
+    for refs in (list(references.values()), []):
+        write_sources(refs, tmp_path)
+        whole = {ref.key: {"entry_type": ref.entry_type, "fields": ref.fields} for ref in refs}
+        expected = json.dumps(whole, ensure_ascii=False)
+        assert (tmp_path / SOURCES_FILE).read_text(encoding="utf-8") == expected
 
 
 def test_old_builds_are_pruned(tmp_path: Path, references: Any) -> None:
