@@ -15,6 +15,7 @@ from typing import Any
 from marshmallow import EXCLUDE
 from whoosh import index as whoosh_index
 
+from index import inplace
 from index.build import MANIFEST_FILE, RECORDS_FILE, SPELLING_FILE, WHOOSH_DIR, BuildInfo, build_index
 from index.builds import current_build
 from index.citations import CitationStore
@@ -22,6 +23,8 @@ from index.search import IndexSearcher, SearchRequest, SearchResult
 from mtkb.errors import IndexUnavailable, NotFound
 from mtkb.records import Item
 from mtkb.schemas import RECORDS, make_item, schema_for
+
+inplace.use()  # whoosh would copy every segment into each process (see index/inplace.py)
 
 CACHE_DIR = "cache"
 """Beside `builds/`: citations formatted on request, shared by all workers (see index/citations.py)."""
