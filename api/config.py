@@ -50,8 +50,9 @@ RESTX_MASK_SWAGGER = False
 MAX_CONTENT_LENGTH = 64 * 1024
 """Largest request body accepted (the only body is a bibliography request)."""
 
-RESPONSE_MEMO_BYTES = 32 * 1024 * 1024
-"""Bytes of finished GET responses each worker keeps in memory (see api/memo.py); 0 turns it off."""
+RESPONSE_MEMO_BYTES = 16 * 1024 * 1024
+"""Bytes of finished GET responses (bodies, keys and headers) each worker keeps in memory (see
+api/memo.py); 0 turns it off. 16 MB holds about 4,000 search pages or 500 expanded recommendations."""
 
 ACCESS_LOG_RETENTION_DAYS = 14
 """Days the access log (time, request line, status, size, duration; no addresses) is kept; the privacy

@@ -39,8 +39,16 @@ NOT_KEPT = ("content-length", "date")
 """Headers the server sets for each response itself."""
 
 
+ENTRY_COST = 1024
+"""Bytes an entry takes besides its body: its key and its headers (a dozen pairs of short strings)."""
+
+
+def _cost(entry: Entry) -> int:
+    return len(entry[1]) + ENTRY_COST
+
+
 class ResponseMemo:
-    """An LRU of entries by key, holding at most `max_bytes` of bodies."""
+    """An LRU of entries by key, holding at most about `max_bytes` (bodies, keys and headers)."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
@@ -54,16 +62,16 @@ class ResponseMemo:
         return entry
 
     def put(self, key: MemoKey, entry: Entry) -> None:
-        if len(entry[1]) > self.max_bytes:
+        if _cost(entry) > self.max_bytes:
             return
         old = self._entries.pop(key, None)
         if old is not None:
-            self.size -= len(old[1])
+            self.size -= _cost(old)
         self._entries[key] = entry
-        self.size += len(entry[1])
+        self.size += _cost(entry)
         while self.size > self.max_bytes:
             _, evicted = self._entries.popitem(last=False)
-            self.size -= len(evicted[1])
+            self.size -= _cost(evicted)
 
     def __len__(self) -> int:
         return len(self._entries)

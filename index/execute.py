@@ -37,6 +37,8 @@ CACHE_POSTINGS = 2_000_000
 
 Mask = NDArray[np.bool_]
 """One flag per document number: the documents a query matches."""
+ENTRY_COST = 32
+"""What one cached term costs besides its postings, counted in postings (most terms have a few)."""
 CACHE_POSITIONS = 200_000
 """Decoded posting values kept (a value encodes the positions of a term in a document)."""
 
@@ -50,8 +52,9 @@ class Postings:
     values: list[bytes] | None = None
 
     def size(self) -> int:
-        """What it counts for against CACHE_POSTINGS (a value takes some ten times a document number)."""
-        return len(self.docs) * (11 if self.values is not None else 1)
+        """What it counts for against CACHE_POSTINGS: its postings (a value takes some ten times a document
+        number) and the arrays and cache entry themselves (about 400 bytes, as much as 32 postings)."""
+        return len(self.docs) * (11 if self.values is not None else 1) + ENTRY_COST
 
 
 _EMPTY = Postings(np.zeros(0, np.int32), np.zeros(0, np.float64), [])

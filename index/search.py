@@ -53,8 +53,8 @@ MIN_PREFIX = 2
 """Letters a wildcard term must start with (`mu*` is fine, `*`, `?*` and `a*` alone are not)."""
 SEARCH_TIME_LIMIT = 3.0
 """Seconds one search may run before it is stopped and answered with "query too expensive"."""
-STORED_CACHE = 4096
-"""Documents whose stored fields (the hit's title, text and ids) a searcher keeps decoded."""
+STORED_CACHE = 2048
+"""Documents whose stored fields (the hit's title, text and ids; 1-3 KB each) a searcher keeps decoded."""
 _PLAIN = re.compile(r"[^\W_]+")
 """A word of letters and digits: one token in every default field, no query syntax."""
 _MULTI = (query.Prefix, query.Wildcard, query.FuzzyTerm, query.Regex)

@@ -77,12 +77,14 @@ def test_the_memo_is_bounded_by_bytes_and_forgets_the_least_recently_used() -> N
     def key(path: str) -> tuple[str, str, str, str, str, str]:
         return ("000001", "http", "localhost", path, "", "")
 
-    memo = ResponseMemo(max_bytes=10)
+    from api.memo import ENTRY_COST
+
+    memo = ResponseMemo(max_bytes=2 * (ENTRY_COST + 4) + 3)  # room for two 4-byte bodies, not three
     for name in "abc":
         memo.put(key(name), ([], b"xxxx", "e"))
-    assert len(memo) == 2 and memo.size == 8 and memo.get(key("a")) is None
-    memo.put(key("big"), ([], b"x" * 11, "e"))
-    assert memo.get(key("big")) is None, "a body larger than the memo is not kept"
+    assert len(memo) == 2 and memo.size == 2 * (ENTRY_COST + 4) and memo.get(key("a")) is None
+    memo.put(key("big"), ([], b"x" * (ENTRY_COST + 20), "e"))
+    assert memo.get(key("big")) is None, "an entry larger than the memo is not kept"
     assert memo.get(key("c")) is not None
 
 
