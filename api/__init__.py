@@ -29,5 +29,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     v1.init_app(app)
     pages.init_app(app)
     cli.init_app(app)
-    limits.init_app(app)  # last: its middleware is the outermost, so every request is counted
+    limits.init_app(app)  # last: its middleware wraps the others (ProxyFix around it): every request counts
     return app

@@ -21,6 +21,10 @@ DOCS_CSP = (
 """CSP for the Swagger UI page only: it needs its inline bootstrap script and styles."""
 
 
+CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
+"""The request headers that make a request conditional (304 or 412)."""
+
+
 def etag_for(response: Response) -> str:
     """A strong ETag over the representation: its media type and its bytes."""
     digest = hashlib.sha1(
@@ -61,8 +65,7 @@ def finish(response: Response) -> Response:
     if cacheable and response.status_code == 200 and not response.direct_passthrough:
         if not response.get_etag()[0]:
             response.set_etag(etag_for(response))
-        environ = request.environ
-        if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:  # (else it only adds Date)
+        if any(name in request.environ for name in CONDITIONS):  # (without one it would only add Date)
             response.make_conditional(request)
     return response
 

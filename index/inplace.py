@@ -59,7 +59,7 @@ class _View:
 
 
 class ViewFile(BufferFile):
-    """whoosh's BufferFile (its `get` already slices the view without copying) over a `_View`."""
+    """whoosh's BufferFile over a `_View`. (Its `get` copies only the range it is asked for.)"""
 
     def __init__(self, buf: Any, name: str | None = None, onclose: Any = None):
         super().__init__(b"", name=name, onclose=onclose)

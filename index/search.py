@@ -56,7 +56,7 @@ SEARCH_TIME_LIMIT = 3.0
 STORED_CACHE = 2048
 """Documents whose stored fields (the hit's title, text and ids; 1-3 KB each) a searcher keeps decoded."""
 _PLAIN = re.compile(r"[^\W_]+")
-"""A word of letters and digits: one token in every default field, no query syntax."""
+"""A word of letters and digits: no query syntax (whether each field makes one token of it is checked)."""
 _MULTI = (query.Prefix, query.Wildcard, query.FuzzyTerm, query.Regex)
 
 

@@ -73,3 +73,20 @@ def test_limited_clients_see_their_budget_and_memo_hits_count(index_dir: Path) -
     refused = client.get("/api/v1/facts", environ_base=PUBLIC)
     assert refused.status_code == 429 and refused.headers["X-RateLimit-Limit"] == "3"
     assert "X-RateLimit-Limit" not in client.get("/api/v1/facts").headers, "loopback is not limited"
+
+
+def test_every_limit_of_several_is_applied(index_dir: Path) -> None:
+    client = make_client(index_dir, RATELIMIT_DEFAULT="100 per minute; 2 per hour")
+    statuses = [client.get("/api/v1/facts", environ_base=PUBLIC).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429], "the second, tighter limit counts too"
+
+
+def test_unreachable_counters_let_requests_through(index_dir: Path, monkeypatch) -> None:
+    from limits.strategies import FixedWindowRateLimiter
+
+    def down(*args, **kwargs):
+        raise ConnectionError("storage down")
+
+    monkeypatch.setattr(FixedWindowRateLimiter, "hit", down)
+    response = make_client(index_dir).get("/api/v1/facts", environ_base=PUBLIC)
+    assert response.status_code == 200 and "X-RateLimit-Limit" not in response.headers

@@ -95,3 +95,22 @@ def test_each_host_gets_its_own_links_and_no_stale_date(fresh_client) -> None:
     assert "https://two.example/" in other.headers["Link"] and b"one.example" not in other.get_data()
     entries = fresh_client.application.extensions["mtkb_memo"]._entries.values()
     assert all(name.lower() != "date" for headers, _, _ in entries for name, _ in headers)
+
+
+def test_if_match_is_answered_by_flask_on_hits_too(fresh_client) -> None:
+    first = fresh_client.get(REC)
+    for _ in range(2):  # a miss stored it; now the memo holds it
+        assert fresh_client.get(REC, headers={"If-Match": '"nope"'}).status_code == 412
+    assert fresh_client.get(REC, headers={"If-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_a_build_that_cannot_be_opened_is_a_problem_not_a_crash(fresh_client, monkeypatch) -> None:
+    from index import IndexHandle
+
+    def broken(self):
+        raise FileNotFoundError("records.json")
+
+    monkeypatch.setattr(IndexHandle, "current", broken)
+    response = fresh_client.get("/api/v1/facts")
+    assert response.status_code == 500 and response.mimetype == "application/problem+json"
+    assert "records.json" not in response.get_data(as_text=True)
