@@ -31,9 +31,7 @@ MONTHS = {
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
     )
 }
-DECODED = {
-    "title",
-    "booktitle",
+VENUE = {
     "journal",
     "journaltitle",
     "series",
@@ -44,29 +42,12 @@ DECODED = {
     "location",
     "howpublished",
     "type",
-    "abstract",
-    "edition",
 }
+"""Fields that name where a work appeared: text to decode, and values that recur across a bibliography."""
+DECODED = {"title", "booktitle", "abstract", "edition", *VENUE}
 """Fields whose LaTeX is decoded (besides the names). URL, DOI and the rest are kept as written."""
 NAMES = ("author", "editor")
-RECURRING = {
-    "year",
-    "month",
-    "volume",
-    "edition",
-    "language",
-    "journal",
-    "journaltitle",
-    "series",
-    "publisher",
-    "institution",
-    "organization",
-    "address",
-    "location",
-    "howpublished",
-    "type",
-    "mtkb_verification",
-}
+RECURRING = {"year", "month", "volume", "edition", "language", "mtkb_verification", *VENUE}
 """Fields whose values recur across a bibliography (a few journals, publishers, languages, years): their
 values are interned, like the entry types and the people's names, so that a large bibliography holds
 each once instead of once per reference."""
