@@ -23,6 +23,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.http import parse_etags
 
 from api.access import BUILD
+from api.http import CONDITIONS
 from api.limits import REFUSED, WSGIApp
 from index import IndexHandle
 
@@ -33,8 +34,8 @@ Entry = tuple[list[tuple[str, str]], bytes, str]
 KEY = "mtkb.memo_key"
 """The environ key under which the middleware hands a missed request's key to `_store`."""
 
-PRECONDITIONS = ("HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
-"""Conditions the memo leaves to Flask (which answers 412 when they fail); If-None-Match it checks itself."""
+PRECONDITIONS = tuple(name for name in CONDITIONS if name != "HTTP_IF_NONE_MATCH")
+"""Conditions the memo leaves to Flask (412 for a failed If-Match); If-None-Match it checks itself."""
 NOT_IN_304 = ("content-type", "content-length")
 NOT_KEPT = ("content-length", "date")
 """Headers the server sets for each response itself."""
