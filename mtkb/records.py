@@ -255,7 +255,7 @@ class Reference:
     note: str | None = None
     urldate: str | None = None
     updated: str | None = None  # mtkb_updated: when the entry last changed (YYYY-MM-DD)
-    title_unknown: bool = False
+    unknown: tuple[str, ...] = ()  # mtkb_unknown: fields no public record confirms (never filled in)
     verification: str = "unverified"
     sources: str | None = None
     fields: dict[str, str] = field(default_factory=dict, compare=False)

@@ -78,7 +78,7 @@ def test_recommendation_expanded_gives_the_whole_evidence_picture(client: FlaskC
     assert {"aldridge2010music", "dale2015rusfag", "kielland2015kommunalt", "mays2008tunes"} <= keys
     assert expanded["guideline"]["id"] == "rus-behandling-rehabilitering"
     assert any(c["item_id"] == "gamut-oversikt-2016" for c in expanded["corrections"])
-    assert body["verification"]["status"] in ("verified", "seeds-only", "unverified")
+    assert body["verification"]["status"] in ("verified", "reported", "unverified")
     assert body["licence"] == "NLOD" and body["attribution"] == "Helsedirektoratet"
 
 

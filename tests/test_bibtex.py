@@ -309,21 +309,18 @@ def test_fields_and_their_lines(tmp_path: Path) -> None:
     assert (ref.origin.line_of("title"), ref.origin.line_of("pages")) == (5, 10)
 
 
-def test_unknown_title_marked(tmp_path: Path) -> None:
-    ref = one(
-        tmp_path,
-        "@techreport{a,\n  title = {[Tittel ukjent: rapport fra Sandnes]},\n"
-        "  mtkb_title_unknown = {true},\n}\n",
-    )
-    assert ref.title == "[Tittel ukjent: rapport fra Sandnes]"
-    assert ref.title_unknown is True
-    assert one(tmp_path, "@misc{a, title = {Known}}").title_unknown is False
+def test_unknown_fields_listed(tmp_path: Path) -> None:
+    ref = one(tmp_path, "@techreport{a,\n  year = {2019},\n  mtkb_unknown = {title, number},\n}\n")
+    assert ref.title is None
+    assert ref.unknown == ("title", "number")
+    assert one(tmp_path, "@misc{a, title = {Known}}").unknown == ()
+    assert one(tmp_path, "@misc{a, author = {Doe, J.}}").unknown == ("title",)  # kept, and flagged
 
 
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ("author = {Doe, J.}", "entry has no title"),
+        ("title = {T}, mtkb_unknown = {title}", "field 'title' is listed in mtkb_unknown but has a value"),
         ("title = {T}, year = {16}", "year must be four digits; got '16'"),
         ("title = {T}, month = {13}", "month must be 1-12 or a month name; got '13'"),
         ("title = {T}, date = {2016/05}", "date must be YYYY, YYYY-MM or YYYY-MM-DD; got '2016/05'"),
@@ -467,7 +464,7 @@ def test_good_entries_beside_bad_ones_are_all_kept(tmp_path: Path) -> None:
             GOOD % (1, 1),
             "@article{bad_doi, title = {T}, doi = {nope}}\n\n",
             GOOD % (2, 2),
-            "@article{no_title, author = {Doe, J.}}\n\n",
+            "@article{bad_year, title = {T}, year = {16}}\n\n",
             GOOD % (3, 3),
             "@article{bad_macro, title = undefined}\n\n",
             GOOD % (4, 4),

@@ -24,7 +24,7 @@ SCHEMA = Path(__file__).resolve().parent / "data" / "citations" / "csl-data.json
 BIBLIOGRAPHIC = [
     f.name
     for f in dataclasses.fields(Reference)
-    if f.name not in {"fields", "origin", "cited_by", "verification", "sources", "updated", "title_unknown"}
+    if f.name not in {"fields", "origin", "cited_by", "verification", "sources", "updated", "unknown"}
 ]
 """Reference fields an export carries (the mtkb_* provenance fields stay in the knowledge base)."""
 

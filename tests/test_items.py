@@ -492,7 +492,7 @@ CASES = [
         "  status: verified",
         "  status: checked",
         "  status: checked",
-        "verification.status: Must be one of: verified, seeds-only, unverified.",
+        "verification.status: Must be one of: verified, reported, unverified.",
     ),
     (
         "guideline",

@@ -317,7 +317,7 @@ summary_en: '<iframe src="javascript:alert(3)"></iframe>'
 updated: 2026-01-15
 aliases: [gammel-r]
 references: [evil2020]
-verification: {{status: seeds-only, sources: ['{HOSTILE}'], note: '{HOSTILE}'}}
+verification: {{status: reported, sources: ['{HOSTILE}'], note: '{HOSTILE}'}}
 corrections:
   - id: c
     text: '{HOSTILE}'

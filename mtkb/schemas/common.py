@@ -15,7 +15,7 @@ SLUG = validate.Regexp(
 )
 BIBKEY = validate.Regexp(r"^[A-Za-z0-9_][A-Za-z0-9_:.\-]*$", error="not a valid reference key")
 LANGS = ("nb", "nn", "en")
-VERIFICATION_STATUSES = ("verified", "seeds-only", "unverified")
+VERIFICATION_STATUSES = ("verified", "reported", "unverified")
 
 
 class Tuple(fields.List):

@@ -15,7 +15,7 @@ class ReferenceSchema(Schema):
     type = fields.String(dump_only=True)
     entry_type = fields.String(dump_only=True)
     title = fields.String(dump_only=True, allow_none=True)
-    title_unknown = fields.Boolean(dump_only=True)
+    unknown_fields = fields.List(fields.String(), dump_only=True, attribute="unknown", data_key="unknown")
     authors = fields.List(fields.Nested(PersonSchema), dump_only=True)
     editors = fields.List(fields.Nested(PersonSchema), dump_only=True)
     year = fields.Integer(dump_only=True, allow_none=True)

@@ -187,11 +187,12 @@ def _build(key: str, entry_type: str, values: dict[str, str], origin: Origin) ->
     }
     authors, more = _people(values["author"]) if "author" in values else ((), False)
     editors, _ = _people(values["editor"]) if "editor" in values else ((), False)
-    if not text.get("title"):
-        raise ValueError(
-            "entry has no title (an unknown title is written in [brackets] and marked "
-            "mtkb_title_unknown = {true})"
-        )
+    unknown = tuple(dict.fromkeys(f.lower() for f in re.split(r"[\s,;]+", text.get("mtkb_unknown", "")) if f))
+    if not text.get("title") and "title" not in unknown:
+        unknown = ("title", *unknown)  # as biber does, an entry without a title is kept; it is flagged
+    for name in unknown:
+        if text.get(name):
+            raise ValueError(f"field {name!r} is listed in mtkb_unknown but has a value")
     doi = text.get("doi")
     if doi:
         doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", doi.strip(), flags=re.I)
@@ -241,7 +242,7 @@ def _build(key: str, entry_type: str, values: dict[str, str], origin: Origin) ->
         note=text.get("note"),
         urldate=text.get("urldate"),
         updated=updated,
-        title_unknown=text.get("mtkb_title_unknown", "").lower() == "true",
+        unknown=unknown,
         verification=text.get("mtkb_verification", "unverified"),
         sources=text.get("mtkb_sources"),
         fields=dict(values),
@@ -395,7 +396,7 @@ def resolve_crossrefs(result: BibResult, pending: dict[str, tuple[Reference, str
                 )
             )
             continue
-        values = {k: v for k, v in parent.fields.items() if k not in ("mtkb_title_unknown",)}
+        values = {k: v for k, v in parent.fields.items() if k not in ("mtkb_unknown",)}
         if "title" in values:
             values["booktitle"] = values.pop("title")
         values.update(child.fields)
