@@ -160,7 +160,9 @@ def test_rus_recommendation_wording_quoted_verbatim(corpus: Corpus) -> None:
     wording = recommendation(corpus, RUS).wording
     assert wording.status == "quoted"
     assert wording.text == (
-        "Det foreslås at det tilrettelegges for bruk av musikkterapi til pasienter/brukere som ønsker dette."
+        "Det foreslås at det tilrettelegges for bruk av musikkterapi til pasienter/brukere som ønsker dette. "
+        "Musikkterapi vil være relevant i tverrfaglig spesialisert rusbehandling, i kriminalomsorg og i "
+        "kommunale tjenester."
     )
     assert wording.source and wording.source.startswith("https://www.helsedirektoratet.no/")
 

@@ -135,7 +135,9 @@ def test_links_keep_the_page_language(client: FlaskClient) -> None:
 def test_recommendation_page_shows_the_whole_evidence_picture(client: FlaskClient) -> None:
     html = client.get("/recommendations/musikkterapi-rusbehandling").get_data(as_text=True)
     wording = (
-        "Det foreslås at det tilrettelegges for bruk av musikkterapi til pasienter/brukere som ønsker dette."
+        "Det foreslås at det tilrettelegges for bruk av musikkterapi til pasienter/brukere som ønsker dette. "
+        "Musikkterapi vil være relevant i tverrfaglig spesialisert rusbehandling, i kriminalomsorg og i "
+        "kommunale tjenester."
     )
     quote = re.search(
         r'<blockquote cite="(https://www\.helsedirektoratet\.no/[^"]+)" lang="nb">\s*<p>(.*?)</p>', html
