@@ -275,7 +275,7 @@ def test_guidelines(
 
 CORRECTIONS = {
     (RUS, "aldridge-tittel"): "aldridge2010music",
-    ("prosedyrekode-ibbe00", "erstattet-av-ibbe10-ibbe20"): "rusfeltet_prosedyrekoder",
+    ("prosedyrekode-ibbe00", "nyere-koder-ibbe10-ibbe20"): "rusfeltet_prosedyrekoder",
     (RUS, "kielland-2015-en-rapport"): "kielland2015kommunalt",
     ("rapport-fredrikstad-2015", "samme-rapport-som-referanse-58"): "kielland2015kommunalt",
     ("innstilling-449-s-2017", "stottet-forslaget-usikkert"): "ballade2017innstilling",
