@@ -416,6 +416,12 @@ def test_no_title_begins_with_a_hyphen(corpus: Corpus) -> None:
     assert corpus.references["dale2019mestre"].title == "–Jeg tenker at musikkterapi er å mestre"
 
 
+def test_summary_themes_of_all_reports_are_not_stored_as_each_reports_findings(corpus: Corpus) -> None:
+    # Fagrådet's page (rusfeltet_egen_kode) lists six themes for all the reports together
+    for report in corpus.of_type("report"):
+        assert "mestring" not in report.themes, report.id
+
+
 def test_mays_2008(corpus: Corpus) -> None:
     ref = corpus.references["mays2008tunes"]
     assert (ref.journal, ref.volume, ref.number, ref.pages, ref.pmid) == (
