@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from mtkb.corpus import Corpus
-from mtkb.records import Evidence, Fact, Guideline, Person, Recommendation, Reference, Verification
+from mtkb.records import Evidence, Fact, Guideline, Person, Recommendation, Reference, Report, Verification
 
 RUS = "musikkterapi-rusbehandling"
 PSYKOSE = "musikkterapi-psykoselidelser"
@@ -419,6 +419,7 @@ def test_no_title_begins_with_a_hyphen(corpus: Corpus) -> None:
 def test_summary_themes_of_all_reports_are_not_stored_as_each_reports_findings(corpus: Corpus) -> None:
     # Fagrådet's page (rusfeltet_egen_kode) lists six themes for all the reports together
     for report in corpus.of_type("report"):
+        assert isinstance(report, Report)
         assert "mestring" not in report.themes, report.id
 
 
