@@ -188,7 +188,8 @@ def test_rus_recommendation_settings(corpus: Corpus) -> None:
 def test_rus_recommendation_evidence_considered_and_newer(corpus: Corpus) -> None:
     rec = recommendation(corpus, RUS)
     assert rec.evidence_considered == (GAMUT,)
-    assert rec.newer_evidence == (COCHRANE,)
+    # Hohmann et al. came out in PLoS ONE 12(11), November 2017: after the last professional change
+    assert rec.newer_evidence == (COCHRANE, "hohmann-2017-oversikt")
 
 
 def test_rus_recommendation_guideline_references(corpus: Corpus) -> None:
@@ -222,7 +223,11 @@ def test_newer_evidence_is_newer_and_considered_evidence_is_not(corpus: Corpus) 
         if rec.last_professional_change is None:
             continue
         for item_id in rec.newer_evidence:
-            assert evidence(corpus, item_id).year > rec.last_professional_change.year, (rec.id, item_id)
+            item = evidence(corpus, item_id)
+            month = corpus.references[item.reference].month if item.reference else None
+            published = (item.year, month or 12)
+            changed = (rec.last_professional_change.year, rec.last_professional_change.month)
+            assert published > changed, (rec.id, item_id)
         for item_id in rec.evidence_considered:
             assert evidence(corpus, item_id).year <= rec.last_professional_change.year, (rec.id, item_id)
 
