@@ -121,8 +121,11 @@ def test_cochrane_2022_motivation_and_depression(corpus: Corpus) -> None:
         0.61,
     )
     assert (motivation.studies, motivation.participants) == (5, 408)
+    assert motivation.certainty == "moderate"
     depression = outcomes["depression"]
-    assert depression.value == -0.33
+    # summary-of-findings table 1 of PMC9082681: -0.33 (-0.72 to 0.07), 100 participants (3 RCTs), moderate
+    assert (depression.value, depression.ci_low, depression.ci_high) == (-0.33, -0.72, 0.07)
+    assert (depression.studies, depression.participants, depression.certainty) == (3, 100, "moderate")
     assert "no clear" in (depression.summary or "").lower()  # no clear evidence of benefit
 
 
