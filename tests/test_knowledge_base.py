@@ -252,7 +252,7 @@ def test_psychosis_recommendation_wording(corpus: Corpus) -> None:
         "henblikk på å redusere negative symptomer. Behandlingen må utføres av terapeuter med godkjent "
         "utdanning innen musikkterapi."
     )
-    # quoted from Helsedirektoratet's guideline IS-1957 (its Helsebiblioteket edition), not from a page quoting it
+    # quoted from Helsedirektoratet's IS-1957 (its Helsebiblioteket edition), not from a page quoting it
     assert wording.source and wording.source.startswith(
         "https://www.helsebiblioteket.no/retningslinjer/psykoselidelser/"
     )
