@@ -7,13 +7,21 @@ from typing import Any
 
 from flask import Response, request
 
-from api import citing, render
+from api import citing, fhir, render
 from api.access import current_build
 from api.errors import ApiProblem
 from api.serializers import jsonld
+from api.serializers.fhir import FHIR_JSON
 
-FORMATS = {"json": render.JSON, "jsonld": jsonld.JSONLD, "text": citing.BIBLIOGRAPHY, **citing.EXPORT_FORMATS}
+FORMATS = {
+    "json": render.JSON,
+    "jsonld": jsonld.JSONLD,
+    "fhir": FHIR_JSON,
+    "text": citing.BIBLIOGRAPHY,
+    **citing.EXPORT_FORMATS,
+}
 JSONLD_BUILDERS = {"recommendation", "guideline", "reference", "evidence"}
+FHIR_BUILDERS = {"recommendation", "reference", "evidence"}
 
 
 def _accepted() -> list[tuple[str, float]]:
@@ -78,7 +86,11 @@ def jsonld_for(record_type: str, record: dict[str, Any]) -> dict[str, Any]:
 def negotiate_item(record_type: str, record: dict[str, Any], format_param: str | None) -> Response:
     """The record as JSON, or as JSON-LD where the type has a schema.org mapping."""
     offered = [render.JSON, jsonld.JSONLD] if record_type in JSONLD_BUILDERS else [render.JSON]
+    if record_type in FHIR_BUILDERS:
+        offered.append(FHIR_JSON)
     chosen = choose(offered, format_param)
+    if chosen == FHIR_JSON:
+        return fhir.negotiated(record_type, record)
     if chosen == jsonld.JSONLD:
         return render.item(jsonld_for(record_type, record), mimetype=jsonld.JSONLD)
     return render.item(record)
@@ -87,8 +99,10 @@ def negotiate_item(record_type: str, record: dict[str, Any], format_param: str |
 def negotiate_reference(record: dict[str, Any], args: dict[str, Any]) -> Response:
     """A reference as JSON, JSON-LD, a formatted entry (text/x-bibliography; style=...; locale=...) or an
     export (BibTeX, RIS, CSL-JSON), as DOI resolvers negotiate."""
-    offered = [render.JSON, jsonld.JSONLD, citing.BIBLIOGRAPHY, *citing.EXPORT_FORMATS.values()]
+    offered = [render.JSON, jsonld.JSONLD, citing.BIBLIOGRAPHY, *citing.EXPORT_FORMATS.values(), FHIR_JSON]
     chosen = choose(offered, args.get("format"))
+    if chosen == FHIR_JSON:
+        return fhir.negotiated("reference", record)
     if chosen in (render.JSON, jsonld.JSONLD):
         return negotiate_item("reference", record, "jsonld" if chosen == jsonld.JSONLD else "json")
     if chosen == citing.BIBLIOGRAPHY:

@@ -13,7 +13,10 @@ from api import config
 from api.errors import ApiProblem
 from mtkb import ALL_TYPES
 
-FORMAT_HELP = "Representation for clients that cannot set Accept: json, jsonld (406 for others)"
+FORMAT_HELP = (
+    "Representation for clients that cannot set Accept: json, jsonld, or fhir (FHIR R5, for references, "
+    "evidence and recommendations); 406 for others"
+)
 
 
 PER_PAGE = validate.Range(min=1, max=config.MAX_PER_PAGE)
@@ -61,7 +64,8 @@ class ReferenceItemArgs(Schema):
     format = fields.String(
         load_default=None,
         metadata={
-            "description": "json, jsonld, text (a formatted entry), bibtex, ris or csljson (406 for others)"
+            "description": "json, jsonld, fhir, text (a formatted entry), bibtex, ris or csljson "
+            "(406 for others)"
         },
     )
     style = fields.String(
