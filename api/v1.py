@@ -8,7 +8,7 @@ from flask import Blueprint, Flask
 from flask_restx import Api
 
 from api.errors import to_problem
-from api.namespaces import bibliography, health, recommendations, references, root, search, styles
+from api.namespaces import bibliography, changes, health, recommendations, references, root, search, styles
 from api.namespaces.collections import collection
 
 
@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     api.add_namespace(styles.ns)
     api.add_namespace(search.ns)
     api.add_namespace(health.ns)
+    api.add_namespace(changes.ns)
     for mediatype in (
         "application/problem+json",
         "application/ld+json",
