@@ -15,9 +15,13 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 from index import IndexHandle, SearchRequest, build_index
+from index.build import HISTORY_CACHE_DIR
 from index.citations import PRERENDER_LIMIT
 from mtkb.corpus import Corpus, load_corpus
 from mtkb.errors import MtkbError
+from mtkb.history import derive
+from mtkb.records import Recommendation
+from mtkb.upstream import compare, fetch, page_text
 
 
 def _dirs(kb: str | None, references: str | None) -> tuple[Path, Path]:
@@ -64,7 +68,8 @@ def build_command(kb: str | None, references: str | None, index_dir: str | None,
     """Build a new index from the content and switch to it atomically. Strict by default: a content
     problem aborts and the current index keeps serving."""
     started = time.perf_counter()
-    corpus = load_corpus(*_dirs(kb, references))
+    kb_dir, references_dir = _dirs(kb, references)
+    corpus = load_corpus(kb_dir, references_dir)
     target = Path(index_dir or current_app.config["INDEX_DIR"])
     _print_problems(corpus)
     indexed = len(corpus.items) + len(corpus.references)
@@ -76,7 +81,8 @@ def build_command(kb: str | None, references: str | None, index_dir: str | None,
         )
         sys.exit(1)
     with _progress(indexed) as progress:
-        info = build_index(corpus, target, progress)
+        history = derive(kb_dir, references_dir, target / HISTORY_CACHE_DIR)
+        info = build_index(corpus, target, progress, history=history)
     click.echo(f"indexed {indexed}, rejected {corpus.entries_seen - indexed}")
     counts = ", ".join(f"{n} {t}" for t, n in info.counts.items())
     click.echo(
@@ -87,6 +93,59 @@ def build_command(kb: str | None, references: str | None, index_dir: str | None,
         click.echo("citations: the core styles are pre-rendered in every locale")
     else:
         click.echo(f"citations: formatted on first request (more than {PRERENDER_LIMIT} references)")
+
+
+@click.command("verify-upstream")
+@kb_option
+@refs_option
+@click.option(
+    "--page",
+    "pages",
+    multiple=True,
+    metavar="ID=FILE",
+    help="Compare item ID with a stored copy of its official page instead of fetching it.",
+)
+@click.option("--item", "only", multiple=True, metavar="ID", help="Check only these items (default: all).")
+@click.option("--timeout", default=15.0, show_default=True, help="Seconds to wait for each page.")
+def verify_upstream_command(
+    kb: str | None, references: str | None, pages: tuple[str, ...], only: tuple[str, ...], timeout: float
+) -> None:
+    """Compare every verbatim quote with its official page and report drift item by item. Exit 0 when
+    every quote stands word for word, 1 when one has drifted, 2 when a page could not be read."""
+    stored = dict(p.split("=", 1) for p in pages if "=" in p)
+    corpus = load_corpus(*_dirs(kb, references))
+    status = 0
+    for item in corpus.of_type("recommendation"):
+        assert isinstance(item, Recommendation)
+        url = item.wording.source or item.url
+        if (
+            item.wording.status != "quoted"
+            or not item.wording.text
+            or not url
+            or (only and item.id not in only)
+        ):
+            continue
+        try:
+            html = (
+                Path(stored[item.id]).read_text(encoding="utf-8")
+                if item.id in stored
+                else fetch(url, timeout)
+            )
+        except OSError as exc:
+            click.echo(f"{item.id}: could not read {url}: {exc}", err=True)
+            status = max(status, 2)
+            continue
+        drift = compare(item.wording.text, page_text(html))
+        if drift.found:
+            click.echo(f"{item.id}: unchanged")
+            continue
+        status = max(status, 1)
+        click.echo(
+            f"{item.id}: DRIFT (closest passage {drift.similarity:.0%} alike): "
+            f"quote has {' '.join(drift.removed) or '-'}; page has {' '.join(drift.added) or '-'}\n"
+            f"  page: {drift.passage}"
+        )
+    sys.exit(status)
 
 
 @contextmanager
@@ -123,7 +182,7 @@ def search_command(query: str, item_type: str | None, per_page: int, as_json: bo
 
 
 def init_app(app: Flask) -> None:
-    for command in (check_command, build_command, search_command):
+    for command in (check_command, build_command, search_command, verify_upstream_command):
         app.cli.add_command(command)
 
 

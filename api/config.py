@@ -26,6 +26,9 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 """Largest page a client may ask for."""
 
+FEED_ENTRIES = 50
+"""Entries in the Atom and JSON change feeds (the latest changes, newest first)."""
+
 CACHE_MAX_AGE = 300
 """Seconds that clients and shared caches may reuse a response (`Cache-Control: max-age`)."""
 

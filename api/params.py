@@ -28,6 +28,28 @@ class PageArgs(Schema):
     updated_since = fields.Date(load_default=None, metadata={"description": "Only items updated on or after"})
 
 
+class FeedArgs(Schema):
+    """What the change feeds read (they hold the latest changes: no pages)."""
+
+    since = fields.String(
+        load_default=None,
+        validate=validate.Length(max=64),
+        metadata={
+            "description": "A content version seen before, or an RFC 3339 time (default: the beginning)"
+        },
+    )
+    type = fields.String(
+        load_default=None, validate=validate.OneOf(ALL_TYPES), metadata={"description": "Only this type"}
+    )
+
+
+class ChangesArgs(FeedArgs):
+    """What /changes reads: the feed's parameters and a page."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=None, validate=PER_PAGE)
+
+
 class RecommendationListArgs(PageArgs):
     guideline = fields.String(load_default=None)
     strength = fields.String(load_default=None, validate=validate.OneOf(("strong", "weak", "unknown")))
@@ -100,6 +122,11 @@ class RecommendationCitationArgs(CitationArgs):
     )
     accessed = fields.Date(
         load_default=None, metadata={"description": "Access date, YYYY-MM-DD (default today)"}
+    )
+    version = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "Cite this version (its permalink and date go into the citation)"},
     )
 
 

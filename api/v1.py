@@ -8,7 +8,17 @@ from flask import Blueprint, Flask
 from flask_restx import Api
 
 from api.errors import to_problem
-from api.namespaces import bibliography, fhir, health, recommendations, references, root, search, styles
+from api.namespaces import (
+    bibliography,
+    changes,
+    fhir,
+    health,
+    recommendations,
+    references,
+    root,
+    search,
+    styles,
+)
 from api.namespaces.collections import collection
 
 
@@ -47,6 +57,7 @@ def init_app(app: Flask) -> None:
     api.add_namespace(styles.ns)
     api.add_namespace(search.ns)
     api.add_namespace(health.ns)
+    api.add_namespace(changes.ns)
     api.add_namespace(fhir.ns, path="/fhir/R5")
     for mediatype in (
         "application/problem+json",

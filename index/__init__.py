@@ -16,11 +16,20 @@ from marshmallow import EXCLUDE
 from whoosh import index as whoosh_index
 
 from index import inplace
-from index.build import MANIFEST_FILE, RECORDS_FILE, SPELLING_FILE, WHOOSH_DIR, BuildInfo, build_index
+from index.build import (
+    HISTORY_FILE,
+    MANIFEST_FILE,
+    RECORDS_FILE,
+    SPELLING_FILE,
+    WHOOSH_DIR,
+    BuildInfo,
+    build_index,
+)
 from index.builds import current_build
 from index.citations import CitationStore
 from index.search import IndexSearcher, SearchRequest, SearchResult
 from mtkb.errors import IndexUnavailable, NotFound
+from mtkb.history import History
 from mtkb.records import Item
 from mtkb.schemas import RECORDS, make_item, schema_for
 
@@ -42,6 +51,16 @@ class OpenBuild:
         self.aliases: dict[str, str] = data["aliases"]
         self._searcher = IndexSearcher(whoosh_index.open_dir(str(path / WHOOSH_DIR)), path / SPELLING_FILE)
         self.citations = CitationStore(path, path.parent.parent / CACHE_DIR, self.version)
+        self._history: History | None = None
+
+    def history(self) -> History:
+        """The versions and change events of this build's content (read on first use: only the version
+        and change routes need them)."""
+        if self._history is None:
+            file = self.path / HISTORY_FILE
+            data = json.loads(file.read_text(encoding="utf-8")) if file.is_file() else None
+            self._history = History.from_json(data) if data else History("none")
+        return self._history
 
     @property
     def version(self) -> str:

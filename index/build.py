@@ -14,12 +14,16 @@ from index.builds import build_lock, discard, publish, scratch_dir
 from index.citations import prerender, write_sources
 from index.indexing import WhooshJob
 from mtkb.corpus import Corpus
+from mtkb.history import History, annotate
 from mtkb.records import Item, Reference
 from mtkb.schemas import schema_for
 
 RECORDS_FILE = "records.json"
 MANIFEST_FILE = "manifest.json"
 SPELLING_FILE = "spelling.json"
+HISTORY_FILE = "history.json"
+HISTORY_CACHE_DIR = "history"
+"""Beside `builds/` and `cache/`: what mtkb.history derived, by HEAD and by blob (kept across builds)."""
 WHOOSH_DIR = "whoosh"
 Progress = Callable[[int, int], None]
 
@@ -70,13 +74,32 @@ def write_records(corpus: Corpus, path: Path) -> None:
         out.write("}}")
 
 
+def history_summary(history: History, version: str) -> dict[str, Any]:
+    """What the manifest and /health say of the history: where versions come from, and whether the
+    content built differs from the last commit (uncommitted edits are not a version)."""
+    last = history.commits[-1]["content_version"] if history.commits else None
+    return {
+        "status": history.status,
+        "head": history.head,
+        "commits": len(history.commits),
+        "uncommitted_changes": history.status == "git" and last != version,
+    }
+
+
 def build_index(
-    corpus: Corpus, index_dir: Path, progress: Progress | None = None, prerender_citations: bool = True
+    corpus: Corpus,
+    index_dir: Path,
+    progress: Progress | None = None,
+    prerender_citations: bool = True,
+    history: History | None = None,
 ) -> BuildInfo:
     """Write a new build of `corpus` under `index_dir` and make it current. Raises whatever fails, and then
     the current build stays as it was. `progress(done, total)` is called every few hundred records.
-    With `prerender_citations` the core citation styles are formatted into the build (else on request)."""
+    With `prerender_citations` the core citation styles are formatted into the build (else on request).
+    `history` (mtkb.history) gives each record its versions; without it every record is at version 1."""
     started = time.perf_counter()
+    history = history or History("none")
+    corpus = annotate(corpus, history)
     with build_lock(index_dir):
         scratch = scratch_dir(index_dir)
         indexing: WhooshJob | None = None
@@ -95,12 +118,14 @@ def build_index(
             words = sorted(w for w in vocabulary if w.isalpha())
             spelling = {"words": words, "counts": [vocabulary[w] for w in words]}
             (scratch / SPELLING_FILE).write_text(json.dumps(spelling, ensure_ascii=False), encoding="utf-8")
+            (scratch / HISTORY_FILE).write_text(json.dumps(history.to_json(), ensure_ascii=False), "utf-8")
             built_at = datetime.now(UTC).isoformat(timespec="seconds")
             manifest = {
                 "version": corpus.version,
                 "built_at": built_at,
                 "counts": corpus.counts(),
                 "citations": "prerendered" if prerendered else "on request",
+                "history": history_summary(history, corpus.version),
             }
             (scratch / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
             final = publish(index_dir, scratch)

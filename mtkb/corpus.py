@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -46,9 +47,14 @@ class Corpus:
 def content_version(files: list[tuple[Path, str]]) -> str:
     """A short hash of the content: changes when any file changes, moves, appears or goes. `files` pairs
     each file with its path relative to the content roots (so the version is the same on every machine)."""
+    return content_version_of((display, file.read_bytes()) for file, display in files)
+
+
+def content_version_of(files: Iterable[tuple[str, bytes]]) -> str:
+    """The content version of (display path, bytes) pairs: also of the content at a past commit."""
     digest = hashlib.sha256()
-    for file, display in sorted(files, key=lambda pair: pair[1]):
-        digest.update(display.encode() + b"\0" + file.read_bytes() + b"\0")
+    for display, data in sorted(files, key=lambda pair: pair[0]):
+        digest.update(display.encode() + b"\0" + data + b"\0")
     return digest.hexdigest()[:16]
 
 

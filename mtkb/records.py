@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+Day = date  # `Reference` has a field called `date`, which hides the type inside its class body
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -68,6 +70,9 @@ class Item:
     body: str = ""
     citations: tuple[Citation, ...] = ()
     origin: Origin = Origin("", 1)
+    version: int = 1  # derived from the content's git history (mtkb.history), as are the two dates
+    first_published: date | None = None
+    last_edited: date | None = None
 
     def linked_keys(self) -> tuple[str, ...]:
         """Every reference key this item rests on: listed ones and cited ones, each once, in order."""
@@ -261,6 +266,9 @@ class Reference:
     fields: dict[str, str] = field(default_factory=dict, compare=False)
     origin: Origin = Origin("", 1)
     cited_by: tuple[str, ...] = ()  # derived by the corpus: ids of the items that rest on this reference
+    version: int = 1  # derived from the content's git history (mtkb.history), as are the two dates
+    first_published: Day | None = None
+    last_edited: Day | None = None
 
     @property
     def id(self) -> str:

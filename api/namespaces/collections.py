@@ -9,6 +9,7 @@ from flask_restx import Namespace, Resource
 
 from api import models
 from api.access import current_build, get_record
+from api.namespaces.versions import add_version_routes
 from api.negotiation import negotiate_item
 from api.params import PageArgs, PlainItemArgs, read_args
 from api.render import page
@@ -18,7 +19,13 @@ def updated_filter(records: list[dict[str, Any]], args: dict[str, Any]) -> list[
     since = args.get("updated_since")
     if since is None:
         return records
-    return [r for r in records if r.get("updated") and r["updated"] >= since.isoformat()]
+    return [r for r in records if _edited(r) and _edited(r) >= since.isoformat()]
+
+
+def _edited(record: dict[str, Any]) -> str | None:
+    """When the record last changed: its last version's date (or the hand-written `updated`)."""
+    edited: str | None = record.get("last_edited") or record.get("updated")
+    return edited
 
 
 def collection(name: str, record_type: str, description: str) -> Namespace:
@@ -45,4 +52,5 @@ def collection(name: str, record_type: str, description: str) -> Namespace:
             return negotiate_item(record_type, get_record(record_type, ident), args.get("format"))
 
     List.__name__, Item.__name__ = f"{record_type}_list", f"{record_type}_item"
+    add_version_routes(ns, record_type)
     return ns

@@ -21,6 +21,10 @@ health = ns.model(
         "built_at": rx.DateTime(required=True),
         "index_age_seconds": rx.Integer(required=True),
         "counts": rx.Raw(required=True, description="Records per type"),
+        "history": rx.Raw(
+            description="Where versions come from: status git (with head and commits), none or shallow "
+            "(then every record is at version 1)"
+        ),
     },
 )
 
@@ -41,6 +45,7 @@ class Health(Resource):
                 "built_at": build.manifest["built_at"],
                 "index_age_seconds": int((datetime.now(UTC) - built).total_seconds()),
                 "counts": build.manifest["counts"],
+                "history": build.manifest.get("history", {"status": "none"}),
             }
         )
         response.headers["Cache-Control"] = "no-cache"

@@ -14,11 +14,12 @@ from api.access import current_build, get_record
 from api.errors import ApiProblem
 from api.namespaces import bibliography
 from api.namespaces.collections import updated_filter
+from api.namespaces.versions import add_version_routes, permalink, version_of
 from api.negotiation import negotiate_item
 from api.params import CitationArgs, ItemArgs, RecommendationCitationArgs, RecommendationListArgs, read_args
 from api.render import json_response, page
 from mtkb.citations import cite_recommendation, resolve_locale, resolve_style
-from mtkb.citations.recommendation import HELSEDIREKTORATET
+from mtkb.citations.recommendation import HELSEDIREKTORATET, CitedVersion
 
 ns = Namespace(
     "recommendations",
@@ -152,7 +153,15 @@ class RecommendationCitation(Resource):
         style = args["style"] if args["style"].lower() == HELSEDIREKTORATET else resolve_style(args["style"])
         locale = resolve_locale(args["locale"] or "nb-NO")
         accessed = args["accessed"] or date.today()
-        formatted = cite_recommendation(rec, ref, guideline, style, locale, accessed)  # type: ignore[arg-type]
+        cited = None
+        if args["version"] is not None:
+            version = version_of("recommendation", ident, args["version"])
+            cited = CitedVersion(
+                version.n,
+                date.fromisoformat(version.date[:10]),
+                permalink("recommendation", ident, version.n),
+            )
+        formatted = cite_recommendation(rec, ref, guideline, style, locale, accessed, cited)  # type: ignore[arg-type]
         html = args["format"] == "html"
         if args["accessed"] is None:
             g.memo = False  # "today" changes at midnight
@@ -179,3 +188,6 @@ class RecommendationBibliography(Resource):
         args = read_args(CitationArgs)
         rec = get_record("recommendation", ident)
         return bibliography.bibliography(reference_keys(rec), args["style"], args["locale"], args["format"])
+
+
+add_version_routes(ns, "recommendation")

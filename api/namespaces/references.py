@@ -11,6 +11,7 @@ from flask_restx import fields as rx
 from api import citing, models
 from api.access import current_build, get_record
 from api.namespaces.collections import updated_filter
+from api.namespaces.versions import add_version_routes
 from api.negotiation import negotiate_reference
 from api.params import CitationArgs, PageArgs, ReferenceItemArgs, ReferenceListArgs, read_args
 from api.render import json_response, page
@@ -119,3 +120,6 @@ class ReferenceCitedBy(Resource):
                 if record is not None:
                     items.append({"type": record_type, "id": ident, "title": record["title"]})
         return page(items, args)
+
+
+add_version_routes(ns, "reference")

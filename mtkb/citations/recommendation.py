@@ -42,13 +42,23 @@ class Words:
     changed: str
     read: str
     available: str
+    version: str
 
 
 WORDS = {
-    "nb": Words("nettdokument", "siste faglige endring", "lest", "Tilgjengelig fra"),
-    "nn": Words("nettdokument", "siste faglege endring", "lesen", "Tilgjengeleg frå"),
-    "en": Words("web document", "last professional change", "accessed", "Available from"),
+    "nb": Words("nettdokument", "siste faglige endring", "lest", "Tilgjengelig fra", "mtkb-versjon"),
+    "nn": Words("nettdokument", "siste faglege endring", "lesen", "Tilgjengeleg frå", "mtkb-versjon"),
+    "en": Words("web document", "last professional change", "accessed", "Available from", "mtkb version"),
 }
+
+
+@dataclass(frozen=True)
+class CitedVersion:
+    """A version of the knowledge item being cited: its number, date and permanent address."""
+
+    n: int
+    day: date
+    permalink: str
 
 
 def long_date(day: date, locale: str) -> str:
@@ -81,7 +91,9 @@ def _reference_for(rec: Recommendation, ref: Reference | None, guideline: Guidel
     )
 
 
-def _helsedirektoratet(rec: Recommendation, ref: Reference, locale: str, accessed: date) -> Formatted:
+def _helsedirektoratet(
+    rec: Recommendation, ref: Reference, locale: str, accessed: date, version: CitedVersion | None
+) -> Formatted:
     words = WORDS[locale.split("-")[0]]
     author = ref.authors[0].display() if ref.authors else (ref.publisher or "")
     year = str(ref.year) if ref.year else "u.å." if words is not WORDS["en"] else "n.d."
@@ -103,6 +115,11 @@ def _helsedirektoratet(rec: Recommendation, ref: Reference, locale: str, accesse
         escaped += (
             f" {html.escape(words.available)} " + f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
         )
+    if version is not None:
+        said = f"{words.version} {version.n}, {long_date(version.day, locale)}"
+        text += f" ({said}: {version.permalink})"
+        link = html.escape(version.permalink)
+        escaped += f" ({html.escape(said)}: " + f'<a href="{link}">{link}</a>)'
     intext = f"({author}, {year})"
     return Formatted(
         key=rec.id,
@@ -120,8 +137,11 @@ def cite_recommendation(
     style: str = HELSEDIREKTORATET,
     locale: str = "nb-NO",
     accessed: date | None = None,
+    version: CitedVersion | None = None,
 ) -> Formatted:
-    """A citation of the recommendation's own web page, read on `accessed` (today if not given).
+    """A citation of the recommendation's own web page, read on `accessed` (today if not given); with
+    `version`, of that version of it in mtkb: its number, date and permalink go into the citation (CSL
+    `version`, and the permalink as the address).
     `style` is "helsedirektoratet" (Helsedirektoratet's form) or any CSL style (apa, vancouver ...),
     which gets the page as a web document with that access date. Raises CitationError for an unknown
     style or locale."""
@@ -129,7 +149,7 @@ def cite_recommendation(
     day = accessed or date.today()
     ref = _reference_for(rec, citation_ref, guideline)
     if style.strip().lower() == HELSEDIREKTORATET:
-        return _helsedirektoratet(rec, ref, locale, day)
+        return _helsedirektoratet(rec, ref, locale, day, version)
     # The page itself: its title, author, date and address; the guideline it belongs to is the
     # website (Helsedirektoratet's), which APA leaves out when it is the author.
     item = {
@@ -140,6 +160,9 @@ def cite_recommendation(
     }
     for name in ("genre", "container-title", "note"):
         item.pop(name, None)
+    if version is not None:
+        item["version"] = f"{version.n} ({version.day.isoformat()})"
+        item["URL"] = version.permalink
     formatted, _ = format_items([item], resolve_style(style), locale)
     if not formatted:
         raise CitationError(f"recommendation {rec.id!r} could not be formatted")

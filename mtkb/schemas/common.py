@@ -16,6 +16,9 @@ SLUG = validate.Regexp(
 BIBKEY = validate.Regexp(r"^[A-Za-z0-9_][A-Za-z0-9_:.\-]*$", error="not a valid reference key")
 LANGS = ("nb", "nn", "en")
 VERIFICATION_STATUSES = ("verified", "reported", "unverified")
+VERSION_HELP = "How many versions the record has had: commits that changed it (1 without git history)"
+FIRST_HELP = "The date of its first version (null without git history)"
+LAST_HELP = "The date of its last version; without git history, the hand-written `updated` date"
 
 
 class Tuple(fields.List):
@@ -93,6 +96,9 @@ class ItemSchema(Schema):
         lambda item: render_html(item.body), dump_only=True, metadata={"type": "string"}
     )
     citations = fields.List(fields.Nested(CitationSchema), dump_only=True)
+    version = fields.Integer(dump_only=True, metadata={"description": VERSION_HELP})
+    first_published = fields.Date(dump_only=True, allow_none=True, metadata={"description": FIRST_HELP})
+    last_edited = fields.Date(dump_only=True, allow_none=True, metadata={"description": LAST_HELP})
 
     class Meta:
         ordered = True

@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from mtkb.records import Grade, Strength, Wording
 from mtkb.schemas.common import BIBKEY, SLUG, ItemSchema, Tuple, keys, required_summary, slugs
+from mtkb.upstream import quote_hash
 
 GRADE_CODES = ("consensus", "A", "B", "C", "D", "unknown")
 
@@ -16,6 +17,16 @@ class WordingSchema(Schema):
     text = fields.String(required=True, allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(("quoted", "unknown")))
     source = fields.Url(load_default=None, allow_none=True)
+    sha256 = fields.Function(
+        lambda w: quote_hash(w.text) if w.text else None,
+        deserialize=str,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "SHA-256 of the quoted text (NFC, spaces collapsed); when given, it must match",
+        },
+    )
 
     @validates_schema
     def quoted_has_text(self, data: dict[str, Any], **_: Any) -> None:
@@ -25,9 +36,12 @@ class WordingSchema(Schema):
             raise ValidationError("a quoted wording needs the source it is quoted from", "source")
         if data["status"] == "unknown" and data.get("text"):
             raise ValidationError("an unknown wording has no text", "text")
+        if data.get("sha256") and data["sha256"] != quote_hash(data.get("text") or ""):
+            raise ValidationError("does not match the quoted text (was the quote changed?)", "sha256")
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> Wording:
+        data.pop("sha256", None)
         return Wording(**data)
 
 

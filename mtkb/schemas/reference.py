@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields
 
+from mtkb.schemas.common import FIRST_HELP, LAST_HELP, VERSION_HELP
+
 
 class PersonSchema(Schema):
     family = fields.String(allow_none=True)
@@ -43,6 +45,9 @@ class ReferenceSchema(Schema):
     note = fields.String(dump_only=True, allow_none=True)
     updated = fields.String(dump_only=True, allow_none=True)
     cited_by = fields.List(fields.String(), dump_only=True)
+    version = fields.Integer(dump_only=True, metadata={"description": VERSION_HELP})
+    first_published = fields.Date(dump_only=True, allow_none=True, metadata={"description": FIRST_HELP})
+    last_edited = fields.Date(dump_only=True, allow_none=True, metadata={"description": LAST_HELP})
     verification = fields.Function(lambda ref: {"status": ref.verification, "sources": ref.sources})
 
     class Meta:
