@@ -10,7 +10,7 @@ from flask_restx import Namespace, Resource
 
 from api import fhir, models
 from api.access import current_build
-from api.serializers.fhir import bundle, capability_statement, code_system
+from api.serializers.fhir import FHIR_JSON, bundle, capability_statement, code_system
 from api.serializers.fhir.ids import fhir_id
 from mtkb.errors import NotFound
 
@@ -47,6 +47,7 @@ def _evidence(ident: str) -> tuple[dict[str, Any], dict[str, Any]]:
 @ns.route("/metadata")
 class Metadata(Resource):
     @ns.doc(responses=FHIR_RESPONSES)
+    @ns.produces([FHIR_JSON, "application/problem+json"])
     def get(self) -> Response:
         """The CapabilityStatement: what this endpoint serves."""
         build = current_build()
@@ -57,6 +58,7 @@ class Metadata(Resource):
 @ns.param("key", "A reference's BibTeX key, or its FHIR id")
 class CitationResource(Resource):
     @ns.doc(responses=FHIR_RESPONSES)
+    @ns.produces([FHIR_JSON, "application/problem+json"])
     def get(self, key: str) -> Response:
         """A reference as a Citation."""
         record = _record("reference", key)
@@ -67,6 +69,7 @@ class CitationResource(Resource):
 @ns.param("ident", "An evidence summary's id, or `<id>--<outcome>` for one of its outcomes")
 class EvidenceResource(Resource):
     @ns.doc(responses=FHIR_RESPONSES)
+    @ns.produces([FHIR_JSON, "application/problem+json"])
     def get(self, ident: str) -> Response:
         """An evidence summary, or one outcome of it, as Evidence."""
         resource, record = _evidence(ident)
@@ -77,6 +80,7 @@ class EvidenceResource(Resource):
 @ns.param("ident", "A recommendation's id")
 class PlanDefinitionResource(Resource):
     @ns.doc(responses=FHIR_RESPONSES)
+    @ns.produces([FHIR_JSON, "application/problem+json"])
     def get(self, ident: str) -> Response:
         """A recommendation as a PlanDefinition (its verbatim wording is the action's description)."""
         record = _record("recommendation", ident)
@@ -87,6 +91,7 @@ class PlanDefinitionResource(Resource):
 @ns.param("ident", "A recommendation's id")
 class ArtifactAssessmentResource(Resource):
     @ns.doc(responses=FHIR_RESPONSES)
+    @ns.produces([FHIR_JSON, "application/problem+json"])
     def get(self, ident: str) -> Response:
         """A recommendation's strength, grade and justification as an ArtifactAssessment."""
         record = _record("recommendation", ident)
@@ -96,6 +101,7 @@ class ArtifactAssessmentResource(Resource):
 @ns.route("/CodeSystem/mtkb")
 class ProjectCodeSystem(Resource):
     @ns.doc(responses=FHIR_RESPONSES)
+    @ns.produces([FHIR_JSON, "application/problem+json"])
     def get(self) -> Response:
         """The project's own codes (recommendation strength, Helsedirektoratet's grades)."""
         return fhir.respond(code_system(fhir.base_url()))
@@ -104,6 +110,7 @@ class ProjectCodeSystem(Resource):
 @ns.route("/Bundle/knowledge-base")
 class KnowledgeBaseBundle(Resource):
     @ns.doc(responses=FHIR_RESPONSES)
+    @ns.produces([FHIR_JSON, "application/problem+json"])
     def get(self) -> Response:
         """Every resource of the knowledge base in one Bundle (type collection)."""
         build = current_build()
