@@ -143,7 +143,7 @@ def test_recommendation_page_shows_the_whole_evidence_picture(client: FlaskClien
     assert quote and quote.group(2) == wording
     assert re.search(r"<figcaption>.*?<cite><a href=\"https://www\.helsedirektoratet\.no/", html, re.S)
     assert '<strong class="strength strength-weak">Svak</strong>' in html
-    assert "utledet av ordlyden" in html and "<strong>Konsensus</strong>" in html
+    assert "utledet av ordlyden" in html and '<strong lang="nb">Konsensus</strong>' in html
     assert "24. januar 2017" in html
     assert "17 studier (11 kontrollerte) · 863 deltakere i de kontrollerte studiene" in html
     assert "21 studier · 1984 deltakere" in html
@@ -152,7 +152,7 @@ def test_recommendation_page_shows_the_whole_evidence_picture(client: FlaskClien
     superseded = html[html.index('class="evidence-card is-superseded"') :]
     assert 'badge badge-warn">Erstattet<' in superseded[:600]
     assert 'href="/evidence/cochrane-2022-rus"' in superseded[:1500]
-    assert "Nyere kunnskap" in html
+    assert '<h2 id="newer-title">Forskning publisert etter anbefalingen</h2>' in html
     # attribution and licences, the references and citing
     assert 'href="https://data.norge.no/nlod/no/2.0" rel="license"' in html
     assert 'href="https://creativecommons.org/licenses/by/4.0/" rel="license"' in html
