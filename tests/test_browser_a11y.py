@@ -28,6 +28,7 @@ PHONES = (390, 320)
 LANGS = ("nb", "en")
 PAGES = {
     "search": "/?q=musikkterapi",
+    "search-english": "/?q=music",
     "search-references": "/?q=substance&type=reference",
     "search-error": "/?q=%22open",
     "recommendation": "/recommendations/musikkterapi-rusbehandling",

@@ -213,6 +213,17 @@ def test_search_page_hits_facets_paging(client: FlaskClient) -> None:
     )
 
 
+def test_search_snippets_mark_sentences_in_another_language(client: FlaskClient) -> None:
+    """A Norwegian item's hit may show its English summary: those sentences are marked lang="en"."""
+    html = client.get("/?q=music").get_data(as_text=True)
+    snippets = re.findall(r'<p class="hit-snippet" lang="(\w+)">(.*?)</p>', html, re.S)
+    english_in_norwegian = [text for lang, text in snippets if lang == "nb" and '<span lang="en">' in text]
+    assert english_in_norwegian
+    assert all("<mark>" in text or "</span>" in text for text in english_in_norwegian)
+    for text in english_in_norwegian:  # nothing but the marks and the language spans
+        assert set(re.findall(r"<(\w+)", text)) <= {"mark", "span"}
+
+
 def test_a_page_past_the_end_goes_to_the_last_page(client: FlaskClient) -> None:
     response = client.get("/?q=musikkterapi&type=recommendation&page=9")
     assert response.status_code == 302
