@@ -90,6 +90,18 @@
   .filter((h) => h.checkVisibility())
   .map((h) => h.textContent.replace(/\s+/g, " ").trim())
 
+//// landmarks
+// Each landmark and named region as "role: name" (sections named by their heading are regions too).
+() => [...document.querySelectorAll("section[aria-labelledby], section[aria-label], [role=region], nav, aside, form[aria-label], [role=search]")]
+  .filter((el) => el.checkVisibility())
+  .map((el) => {
+    const by = el.getAttribute("aria-labelledby");
+    const name = by ? by.split(/\s+/).map((id) => document.getElementById(id)?.textContent || "").join(" ")
+      : el.getAttribute("aria-label") || "";
+    const role = el.getAttribute("role") || { SECTION: "region", NAV: "navigation", ASIDE: "complementary", FORM: "form" }[el.tagName];
+    return `${role}: ${name.replace(/\s+/g, " ").trim()}`;
+  })
+
 //// focus
 // How an element (focus it first) shows its focus: each part of the indicator (outline, border sides, shadow ring)
 // with the contrast of its colour against what it touches (the element's own background inside, the

@@ -132,6 +132,8 @@ def test_page(site: str, tabs: dict[int, Any], axe: Any, name: str, lang: str, w
         if not name.startswith("search"):  # two hits may have one title; an item page has each heading once
             twice = [h for h, n in Counter(page.evaluate(CHECKS["headings"])).items() if n > 1]
             assert twice == []
+        twice = [h for h, n in Counter(page.evaluate(CHECKS["landmarks"])).items() if n > 1]
+        assert twice == [], "landmarks and regions one cannot tell apart by name"
     if width == 390 and (name, lang) in SHOTS:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         target = page.locator(".example-host") if name == "widget" else page
@@ -139,6 +141,26 @@ def test_page(site: str, tabs: dict[int, Any], axe: Any, name: str, lang: str, w
             path=str(SCREENSHOTS / f"{name}-390-{lang}.png"),
             **({} if name == "widget" else {"full_page": True}),
         )
+
+
+def test_language_marks(site: str, tabs: dict[int, Any]) -> None:
+    """Besides what the language guess finds: the pieces named in WCAG 3.1.2's audit, marked one by one."""
+    page = tabs[1280]
+    _open(page, _url(site, "/widget-example", "en"))
+    card = page.locator("article.card")
+    assert card.get_attribute("lang") == "en"
+    assert card.locator("dd span[lang='nb']").all_inner_texts() == ["Det foreslås", "Konsensus"]
+    _open(page, _url(site, "/recommendations/musikkterapi-rusbehandling", "nb"))
+    ghetti = page.locator("#ref-ghetti2022cochrane")
+    assert ghetti.locator("[data-ref-text]").get_attribute("lang") == "en"
+    assert (
+        ghetti.locator(".visually-hidden > span[lang='en']").count() == 2
+    )  # in the link's and button's names
+    _open(page, _url(site, "/recommendations/musikkterapi-rusbehandling", "en"))
+    corrections = page.locator(".corrections > li > p:first-child")
+    assert corrections.count() >= 3
+    assert set(corrections.evaluate_all("ps => ps.map(p => p.lang)")) == {"nb"}
+    assert page.locator("dd strong[lang='nb']").inner_text() == "Konsensus"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
