@@ -143,6 +143,23 @@ def test_page(site: str, tabs: dict[int, Any], axe: Any, name: str, lang: str, w
         )
 
 
+@pytest.mark.parametrize("column", [200, 260, 640])
+def test_widget_in_a_narrow_column(site: str, tabs: dict[int, Any], column: int) -> None:
+    """A host page may put the card in a sidebar on a desktop: it fits whatever the column's width (the card
+    asks its own width, not the viewport's), and nothing in it is cut off at its edge."""
+    page = tabs[1280]
+    _open(page, _url(site, "/widget-example", "en"))
+    page.locator(".example-host").evaluate(f"host => {{ host.style.width = '{column}px'; }}")
+    assert page.evaluate(CHECKS["overflow"]) == []
+    card = page.locator("article.card")
+    assert card.evaluate("c => c.getBoundingClientRect().width") <= column
+    term, answer = card.locator("dt").first, card.locator("dd").first
+    one_column = term.evaluate("t => t.getBoundingClientRect().left") == answer.evaluate(
+        "d => d.getBoundingClientRect().left"
+    )
+    assert one_column == (column < 600)
+
+
 def test_language_marks(site: str, tabs: dict[int, Any]) -> None:
     """Besides what the language guess finds: the pieces named in WCAG 3.1.2's audit, marked one by one."""
     page = tabs[1280]
