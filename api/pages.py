@@ -36,6 +36,7 @@ from api import citing
 from api.access import current_build, get_record
 from api.namespaces.recommendations import expand
 from index import SearchRequest
+from index.analysis import language_of
 from mtkb import ALL_TYPES, ITEM_TYPES
 from mtkb.citations import CORE_STYLES, LOCALES, cite_recommendation
 from mtkb.citations.engine import safe_html
@@ -85,6 +86,9 @@ LOG_RETENTION_DAYS = 14
 
 _API_REFERENCE_HREF = re.compile(r'href="' + re.escape(REFERENCE_LINK.format(key="")) + r'([^"?#]+)"')
 _CODE_ID = re.compile(r"<code>([a-z0-9]+(?:-[a-z0-9]+)*)</code>")
+_SENTENCES = re.compile(r"(…|(?<=[.!?])\s+)")
+"""Where a search snippet is cut into sentences: the ellipses between its fragments, and sentence ends."""
+_TAG = re.compile(r"<[^>]*>")
 _NUMBER = re.compile(r'<span class="csl-left-margin">[^<]*</span>\s*')
 """A numeric style's own "1." before an entry: our lists number their entries themselves."""
 
@@ -178,10 +182,14 @@ def prose(body_html: str) -> Markup:
     return Markup(_CODE_ID.sub(id_link, _API_REFERENCE_HREF.sub(reference_href, cleaned)))  # noqa: S704
 
 
-def snippet(html: str) -> Markup:
-    """A search snippet: escaped text with `<mark>` around matches, and nothing else."""
-    cleaned = nh3.clean(html, tags={"mark"}, attributes={})
-    return Markup(cleaned.replace("...", " … "))  # noqa: S704  (whoosh joins fragments with "...")
+def snippet(html: str, lang: str = UI_LANGS[0]) -> Markup:
+    """A search snippet: escaped text with `<mark>` around matches, and nothing else; a fragment in another
+    language than the record's `lang` (an English summary's, say) is marked with its own (WCAG 3.1.2)."""
+    pieces = _SENTENCES.split(nh3.clean(html, tags={"mark"}, attributes={}))
+    for i in range(0, len(pieces), 2):  # the sentences (odd places hold what was split on)
+        if pieces[i].strip() and (own := language_of(_TAG.sub("", pieces[i]), lang)) != lang:
+            pieces[i] = f'<span lang="{own}">{pieces[i]}</span>'
+    return Markup("".join(pieces))  # noqa: S704
 
 
 def person(p: dict[str, Any]) -> str:

@@ -266,6 +266,16 @@ def _score(words: set[str]) -> int:
     return len(words & NB_MARKERS) - len(words & EN_MARKERS)
 
 
+def language_of(text: str, default: str) -> str:
+    """The language of a short text (a sentence, a fragment of a search snippet) by the function words only
+    one of the languages has: "en", Norwegian (`default` if that is "nb" or "nn", else "nb"), or `default`
+    when the words do not decide."""
+    score = _score(set(PLAIN_WORD.findall(fold(text))))
+    if score > 0:
+        return default if default in ("nb", "nn") else "nb"
+    return "en" if score < 0 else default
+
+
 def split_languages(text: str, default: str, words: set[str] | None = None) -> tuple[str, str]:
     """(Norwegian part, English part) of `text`, sentence by sentence: a sentence goes to the language
     more of whose function words it uses; when that does not decide, to the language the whole text uses

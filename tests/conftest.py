@@ -12,6 +12,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from api import create_app
 from index import build_index
 from mtkb.corpus import Corpus, load_corpus
+from tests.browsing import browser, site  # noqa: F401  (fixtures of the browser test modules)
 
 ROOT = Path(__file__).resolve().parent.parent
 KB_DIR = ROOT / "kb"

@@ -1,7 +1,7 @@
 """The pages and the widget in a real headless Chromium: Debian's `chromium`, driven by Playwright.
 
-Playwright never downloads a browser here: it launches the system Chromium (`MTKB_CHROMIUM`, default
-/usr/bin/chromium). Without it these tests skip with a loud message, and fail instead when
+Playwright never downloads a browser here: it launches the system Chromium (the `browser` and `site` fixtures
+are in tests/browsing.py). Without it these tests skip with a loud message, and fail instead when
 `MTKB_REQUIRE_BROWSER=1` (CI sets it). The API is a real gunicorn (tests/servers.py); the page that embeds
 the widget is served by a small http.server on another port, so the widget really works cross-origin.
 Screenshots go to tests/screenshots/ (or `MTKB_SCREENSHOTS`), one per scenario.
@@ -9,9 +9,7 @@ Screenshots go to tests/screenshots/ (or `MTKB_SCREENSHOTS`), one per scenario.
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,60 +18,10 @@ from typing import Any
 
 import pytest
 
-from tests.servers import ROOT, free_port, gunicorn
-
-CHROMIUM = os.environ.get("MTKB_CHROMIUM", "/usr/bin/chromium")
-REQUIRED = os.environ.get("MTKB_REQUIRE_BROWSER", "") == "1"
-SCREENSHOTS = Path(os.environ.get("MTKB_SCREENSHOTS", ROOT / "tests" / "screenshots"))
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-TIMEOUT_MS = 15_000
+from tests.browsing import SCREENSHOTS, TIMEOUT_MS
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def _missing() -> str | None:
-    """Why the browser tests cannot run here, or None."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[test]')"
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium, or set MTKB_CHROMIUM)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    problem = _missing()
-    if problem:
-        message = f"BROWSER TESTS NOT RUN: {problem}. MTKB_REQUIRE_BROWSER=1 makes this a failure."
-        if REQUIRED:
-            pytest.fail(message, pytrace=False)
-        print(f"\n{'!' * 100}\n!!! {message}\n{'!' * 100}", file=sys.__stderr__)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def site(browser: Any, index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real app under gunicorn on a free port, serving the session's index (only when there is a
-    browser to look at it)."""
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    with gunicorn({"MTKB_INDEX_DIR": str(index_dir)}, workers=2, log=log) as (base, _):
-        yield base
 
 
 class Page:

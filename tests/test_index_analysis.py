@@ -11,7 +11,16 @@ import pytest
 
 from bench import generate
 from index import OpenBuild, SearchRequest, build_index
-from index.analysis import WordList, english, fold, fold_char, folded, norwegian, split_languages
+from index.analysis import (
+    WordList,
+    english,
+    fold,
+    fold_char,
+    folded,
+    language_of,
+    norwegian,
+    split_languages,
+)
 from index.builds import current_build
 from index.concepts import concept_patterns, concepts_in
 from mtkb.corpus import Corpus
@@ -148,6 +157,15 @@ def test_sentences_go_to_the_field_of_their_language() -> None:
     )
     assert split_languages("Rusfag", "nb") == ("Rusfag", ""), "undecided: the record's language"
     assert split_languages("Rusfag", "en") == ("", "Rusfag")
+
+
+def test_the_language_of_a_short_text() -> None:
+    assert language_of("The patients played in a band.", "nb") == "en"
+    assert language_of("Pasientene spilte i band og sang.", "en") == "nb"
+    assert language_of("Pasientane spelte ikkje i band.", "nn") == "nn"
+    assert language_of("Rusfag", "en") == "en" and language_of("Rusfag", "nb") == "nb", (
+        "undecided: the default"
+    )
 
 
 # ---------------------------------------------------------------- the one-pass path equals whoosh's chain

@@ -145,7 +145,7 @@ def test_recommendation_page_shows_the_whole_evidence_picture(client: FlaskClien
     assert quote and quote.group(2) == wording
     assert re.search(r"<figcaption>.*?<cite><a href=\"https://www\.helsedirektoratet\.no/", html, re.S)
     assert '<strong class="strength strength-weak">Svak</strong>' in html
-    assert "utledet av ordlyden" in html and "<strong>Konsensus</strong>" in html
+    assert "utledet av ordlyden" in html and '<strong lang="nb">Konsensus</strong>' in html
     assert "24. januar 2017" in html
     assert "17 studier (11 kontrollerte) · 863 deltakere i de kontrollerte studiene" in html
     assert "21 studier · 1984 deltakere" in html
@@ -154,7 +154,7 @@ def test_recommendation_page_shows_the_whole_evidence_picture(client: FlaskClien
     superseded = html[html.index('class="evidence-card is-superseded"') :]
     assert 'badge badge-warn">Erstattet<' in superseded[:600]
     assert 'href="/evidence/cochrane-2022-rus"' in superseded[:1500]
-    assert "Nyere kunnskap" in html
+    assert '<h2 id="newer-title">Forskning publisert etter anbefalingen</h2>' in html
     # attribution and licences, the references and citing
     assert 'href="https://data.norge.no/nlod/no/2.0" rel="license"' in html
     assert 'href="https://creativecommons.org/licenses/by/4.0/" rel="license"' in html
@@ -213,6 +213,17 @@ def test_search_page_hits_facets_paging(client: FlaskClient) -> None:
         "/api/v1/search/export?q=musikkterapi&amp;type=reference&amp;sort=relevance&amp;format=bibtex"
         in export
     )
+
+
+def test_search_snippets_mark_sentences_in_another_language(client: FlaskClient) -> None:
+    """A Norwegian item's hit may show its English summary: those sentences are marked lang="en"."""
+    html = client.get("/?q=music").get_data(as_text=True)
+    snippets = re.findall(r'<p class="hit-snippet" lang="(\w+)">(.*?)</p>', html, re.S)
+    english_in_norwegian = [text for lang, text in snippets if lang == "nb" and '<span lang="en">' in text]
+    assert english_in_norwegian
+    assert all("<mark>" in text or "</span>" in text for text in english_in_norwegian)
+    for text in english_in_norwegian:  # nothing but the marks and the language spans
+        assert set(re.findall(r"<(\w+)", text)) <= {"mark", "span"}
 
 
 def test_a_page_past_the_end_goes_to_the_last_page(client: FlaskClient) -> None:

@@ -178,6 +178,11 @@
       dialog.dataset.key = button.getAttribute("data-cite-key");
       dialog.dataset.title = button.getAttribute("data-cite-title") || "";
       dialogRef.textContent = dialog.dataset.title;
+      // The reference's title and its formatted entry are in the reference's language (WCAG 3.1.2).
+      var refLang = button.getAttribute("data-cite-lang");
+      [dialogRef, bibliography, intext].forEach(function (el) {
+        if (refLang) el.setAttribute("lang", refLang); else el.removeAttribute("lang");
+      });
       dialog.showModal();
       loadCitation();
     });

@@ -62,9 +62,9 @@
   };
 
   var CSS = [
-    ":host{all:initial;display:block;margin:1.25em 0;contain:content}",
+    ":host{all:initial;display:block;margin:1.25em 0;contain:content;container-type:inline-size}",
     ".card{box-sizing:border-box;max-width:42em;padding:1.1em 1.25em;background:#fff;color:#1b1f24;",
-    "border:1px solid #c9d2dc;border-left:6px solid #0f5e5f;border-radius:6px;",
+    "border:1px solid #c9d2dc;border-left:6px solid #0f5e5f;border-radius:6px;overflow-wrap:anywhere;",
     "font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif}",
     ".kicker{margin:0 0 .25em;font-size:.875em;color:#46505c}",
     ".title{margin:0 0 .75em;font-size:1.3em;line-height:1.25;font-weight:700;color:#1b1f24}",
@@ -72,7 +72,10 @@
     "blockquote{margin:0;padding:.6em .9em;border-left:4px solid #7a8794;background:#f3f5f7;font-size:1.05em}",
     "blockquote p{margin:0}",
     "figcaption{margin-top:.35em;font-size:.85em;color:#46505c}",
-    "dl{display:grid;grid-template-columns:max-content 1fr;gap:.25em 1em;margin:0 0 .9em}",
+    "dl{display:grid;grid-template-columns:minmax(0,max-content) minmax(0,1fr);gap:.25em 1em;margin:0 0 .9em}",
+    // A narrow card (a phone, or a narrow column of the host page) puts each answer under its term: the
+    // paint containment above clips whatever a second column would push past the card's edge.
+    "@container (max-width:30em){.card{padding:.9em 1em}dl{grid-template-columns:minmax(0,1fr);gap:0}dd{margin-bottom:.45em}}",
     "dt{font-weight:600}dd{margin:0}",
     ".h{margin:.2em 0 .35em;font-size:1em;font-weight:700}",
     "ul{margin:0 0 .9em;padding-left:1.2em}li{margin:.15em 0}",
@@ -204,11 +207,20 @@
     }
     var strength = rec.strength || {};
     var grade = rec.grade || {};
-    var strengthText = (t[strength.value] || t.unknown) +
-      (t[strength.basis] ? " (" + t[strength.basis] + (strength.source_words ? ": " + t.quote[0] + strength.source_words + t.quote[1] : "") + ")" : "");
-    var gradeText = (grade.term || t.unknown) + (grade.level ? ", " + grade.level : "") +
-      (grade.system ? " (" + grade.system + ")" : "");
-    var facts = [h("dt", {}, [t.strength]), h("dd", {}, [strengthText]), h("dt", {}, [t.grade]), h("dd", {}, [gradeText])];
+    // The source's own words and grading term are in the recommendation's language, not the card's:
+    // marked with its lang (WCAG 3.1.2), so that a screen reader reads "Konsensus" as Norwegian.
+    var sourceLang = rec.lang || "nb";
+    var strengthText = [t[strength.value] || t.unknown];
+    if (t[strength.basis]) {
+      strengthText.push(" (" + t[strength.basis]);
+      if (strength.source_words) {
+        strengthText.push(": " + t.quote[0], h("span", { lang: sourceLang }, [strength.source_words]), t.quote[1]);
+      }
+      strengthText.push(")");
+    }
+    var gradeText = [grade.term ? h("span", { lang: sourceLang }, [grade.term]) : t.unknown,
+      (grade.level ? ", " + grade.level : "") + (grade.system ? " (" + grade.system + ")" : "")];
+    var facts = [h("dt", {}, [t.strength]), h("dd", {}, strengthText), h("dt", {}, [t.grade]), h("dd", {}, gradeText)];
     if (rec.last_professional_change) {
       facts.push(h("dt", {}, [t.changed]), h("dd", {}, [
         h("time", { datetime: rec.last_professional_change }, [formatDate(rec.last_professional_change, options.lang)])
