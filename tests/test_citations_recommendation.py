@@ -85,7 +85,7 @@ def test_without_a_reference_or_a_change_date(parts) -> None:
             "vancouver",
             "nb-NO",
             "Helsedirektoratet. Musikkterapi (rusbehandling) [Internett]. Oslo: Helsedirektoratet; 2016 "
-            f"[sitert 22. november 2026]. Tilgjengelig på: {URL}",
+            f"[sitert 2026 nov 22]. Tilgjengelig fra: {URL}",
         ),
     ],
 )
