@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,12 @@ from mtkb.citations import (
     LOCALES,
     CitationCache,
     Formatted,
+    format_bibliography,
     format_references,
     resolve_locale,
     resolve_style,
 )
+from mtkb.citations.cache import Bibliography
 from mtkb.errors import NotFound
 from mtkb.records import Reference
 from mtkb.sources.bibtex import reference_from_fields
@@ -109,11 +112,16 @@ class CitationStore:
             self._rendered[style, locale] = {key: Formatted(**value) for key, value in data.items()}
         return self._rendered[style, locale]
 
-    def formatted(self, keys: Sequence[str], style: str, locale: str) -> dict[str, Formatted]:
-        """Each reference formatted on its own in `style` and `locale`. Raises CitationError for an
-        unknown style or locale and NotFound for an unknown key."""
+    def formatted(
+        self, keys: Sequence[str], style: str, locale: str, accessed: date | None = None
+    ) -> dict[str, Formatted]:
+        """Each reference formatted on its own in `style` and `locale`; with `accessed` (the day web
+        sources were read) formatted on request, as no build holds that day. Raises CitationError for
+        an unknown style or locale and NotFound for an unknown key."""
         style, locale = resolve_style(style), resolve_locale(locale)
         refs = {key: self.reference(key) for key in dict.fromkeys(keys)}
+        if accessed is not None:
+            return format_references(list(refs.values()), style, locale, accessed)
         rendered = self._prerendered(style, locale)
         if rendered is not None and all(key in rendered for key in refs):
             return {key: rendered[key] for key in refs}
@@ -124,3 +132,20 @@ class CitationStore:
             self.cache.put_many(style, locale, list(fresh.values()))
             found.update(fresh)
         return {key: found[key] for key in refs}
+
+    def bibliography(
+        self, keys: Sequence[str], style: str, locale: str, accessed: date | None = None
+    ) -> Bibliography:
+        """The references of `keys` (in citation order) as one list formatted by its style: sorted,
+        disambiguated (two "Helsedirektoratet (2016)" become 2016a and 2016b) or numbered. The engine
+        runs once per distinct list per content version; the result is cached on disk for all workers.
+        Raises CitationError for an unknown style or locale and NotFound for an unknown key."""
+        style, locale = resolve_style(style), resolve_locale(locale)
+        keys = list(dict.fromkeys(keys))
+        refs = [self.reference(key) for key in keys]
+        cached = self.cache.get_list(style, locale, keys, accessed)
+        if cached is not None:
+            return cached
+        made = format_bibliography(refs, style, locale, accessed)
+        self.cache.put_list(style, locale, keys, made, accessed)
+        return made

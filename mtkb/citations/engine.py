@@ -20,6 +20,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -212,21 +213,32 @@ def format_items(
     return formatted, labels
 
 
-def format_references(refs: Sequence[Reference], style: str, locale: str) -> dict[str, Formatted]:
+def csl_items(refs: Sequence[Reference], accessed: date | None = None) -> list[dict[str, Any]]:
+    """The CSL-JSON items of `refs`; with `accessed`, every web source (an item with a URL) carries
+    that access date, which the styles that ask for one print ("[cited ...]", "(Accessed: ...)")."""
+    return [to_csl_json(ref, accessed=accessed if ref.url else None) for ref in refs]
+
+
+def format_references(
+    refs: Sequence[Reference], style: str, locale: str, accessed: date | None = None
+) -> dict[str, Formatted]:
     """Each reference formatted on its own (as if it were the only one cited: no number in front of
     a numbered style's entry, "(1)" as its in-text form), all in one engine run. Keyed by reference
-    key. Raises CitationError for an unknown style or locale, or a failed run."""
-    formatted, _ = format_items([to_csl_json(ref) for ref in refs], style, locale)
+    key. `accessed`: the day web sources were read (see `csl_items`). Raises CitationError for an
+    unknown style or locale, or a failed run."""
+    formatted, _ = format_items(csl_items(refs, accessed), style, locale)
     return {f.key: f for f in formatted}
 
 
 def format_bibliography(
-    refs: Sequence[Reference], style: str, locale: str
+    refs: Sequence[Reference], style: str, locale: str, accessed: date | None = None
 ) -> tuple[list[Formatted], str, str]:
-    """A bibliography of `refs`, cited in the order given: entries sorted or numbered as the style
-    says (a numbered entry's text starts with its number), plus the whole bibliography as text (one
-    entry a line) and as HTML (one `div class="csl-entry"` each). Raises CitationError as above."""
-    formatted, labels = format_items([to_csl_json(ref) for ref in refs], style, locale, "bibliography")
+    """A bibliography of `refs`, cited in the order given, in one engine run: entries sorted,
+    disambiguated (2016a, 2016b) or numbered as the style says (a numbered entry's text starts with
+    its number), each with its in-text citation as cited in this list, plus the whole bibliography as
+    text (one entry a line) and as HTML (one `div class="csl-entry"` each). Raises CitationError as
+    above."""
+    formatted, labels = format_items(csl_items(refs, accessed), style, locale, "bibliography")
     entries = []
     for f in formatted:
         label = labels.get(f.key)
