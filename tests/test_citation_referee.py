@@ -173,10 +173,11 @@ def referee(node: str, refs: tuple[Reference, ...], rules: list[Rule]) -> Verdic
                 elif outcome == "accepted":
                     verdict.accepted += 1
                 else:
+                    other = theirs[ref.key]
                     verdict.unexplained.append(
                         f"{style} {locale} {ref.key}\n"
-                        f"  pandoc:      {ours['bibliography']}\n  citeproc-js: {theirs[ref.key]['bibliography']}\n"
-                        f"  pandoc:      {ours['intext']}\n  citeproc-js: {theirs[ref.key]['intext']}"
+                        f"  pandoc:      {ours['bibliography']}\n  citeproc-js: {other['bibliography']}\n"
+                        f"  pandoc:      {ours['intext']}\n  citeproc-js: {other['intext']}"
                     )
     return verdict
 
