@@ -67,8 +67,8 @@ def test_without_a_reference_or_a_change_date(parts) -> None:
         (
             "apa",
             "en-US",
-            "Helsedirektoratet. (2017, January 24). Musikkterapi (rusbehandling). Retrieved November 22, 2026, "
-            f"from {URL}",
+            "Helsedirektoratet. (2017, January 24). Musikkterapi (rusbehandling). "
+            f"Retrieved November 22, 2026, from {URL}",
         ),
         (
             "apa",
