@@ -28,12 +28,15 @@ from mtkb.citations import (
     resolve_style,
 )
 from mtkb.citations.cache import Bibliography
+from mtkb.citations.engine import csl_items, independent_groups, numbered
 from mtkb.errors import NotFound
 from mtkb.records import Reference
 from mtkb.sources.bibtex import reference_from_fields
 
 SOURCES_FILE = "references.json"
 CITATIONS_DIR = "citations"
+ORDER_SUFFIX = ".order.json"
+"""Beside `<locale>.json`: each reference's rank in the style's sorted bibliography (author-date styles)."""
 RENDER_THREADS = 2
 """pandoc runs as a child process, so two threads keep two cores busy."""
 PRERENDER_LIMIT = 1000
@@ -75,6 +78,12 @@ def prerender(references: Sequence[Reference], build_dir: Path) -> bool:
         folder.mkdir(parents=True, exist_ok=True)
         body = {key: asdict(f) for key, f in formatted.items()}
         (folder / f"{locale}.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+        if not numbered(style):
+            # Each reference's place in the style's order, so that a list whose entries cannot affect
+            # one another is assembled from the entries above (see CitationStore.bibliography).
+            entries, _, _ = format_bibliography(references, style, locale)
+            ranks = {f.key: rank for rank, f in enumerate(entries)}
+            (folder / f"{locale}{ORDER_SUFFIX}").write_text(json.dumps(ranks), encoding="utf-8")
 
     with ThreadPoolExecutor(RENDER_THREADS) as pool:
         list(pool.map(render, [(s, loc) for s in CORE_STYLES for loc in LOCALES]))
@@ -89,6 +98,7 @@ class CitationStore:
         self.cache = CitationCache(cache_dir, version)
         self._sources: dict[str, dict[str, Any]] | None = None
         self._rendered: dict[tuple[str, str], dict[str, Formatted]] = {}
+        self._ranked: dict[tuple[str, str], dict[str, int] | None] = {}
 
     def _source(self, key: str) -> dict[str, Any]:
         if self._sources is None:
@@ -143,9 +153,32 @@ class CitationStore:
         style, locale = resolve_style(style), resolve_locale(locale)
         keys = list(dict.fromkeys(keys))
         refs = [self.reference(key) for key in keys]
+        assembled = None if accessed else self._assembled(refs, style, locale)
+        if assembled is not None:
+            return assembled
         cached = self.cache.get_list(style, locale, keys, accessed)
         if cached is not None:
             return cached
         made = format_bibliography(refs, style, locale, accessed)
         self.cache.put_list(style, locale, keys, made, accessed)
         return made
+
+    def _ranks(self, style: str, locale: str) -> dict[str, int] | None:
+        if (style, locale) not in self._ranked:
+            path = self.build_dir / CITATIONS_DIR / style / f"{locale}{ORDER_SUFFIX}"
+            self._ranked[style, locale] = json.loads(path.read_text("utf-8")) if path.is_file() else None
+        return self._ranked[style, locale]
+
+    def _assembled(self, refs: Sequence[Reference], style: str, locale: str) -> Bibliography | None:
+        """The list put together from the build's pre-rendered entries, in the style's order, when
+        that is what the engine would print: an author-date style, and no two entries sharing a name
+        (so no year suffix, added initials or repeated-author form can arise). Else None."""
+        rendered, ranks = self._prerendered(style, locale), self._ranks(style, locale)
+        if rendered is None or ranks is None or any(r.key not in ranks for r in refs):
+            return None
+        if len(independent_groups(csl_items(refs), numbered_style=False)) > 1:
+            return None
+        entries = sorted((rendered[r.key] for r in refs), key=lambda f: ranks[f.key])
+        text = "\n".join(f.bibliography_text for f in entries)
+        html = "".join(f'<div class="csl-entry">{f.bibliography_html}</div>' for f in entries)
+        return entries, text, html

@@ -20,8 +20,17 @@ from flask.testing import FlaskClient
 from api import create_app
 from index import build_index
 from index.builds import current_build
-from mtkb.citations import CORE_STYLES, LOCALES, format_references, to_bibtex, to_csl_json, to_ris
-from mtkb.citations.engine import prepared_style
+from index.citations import CitationStore
+from mtkb.citations import (
+    CORE_STYLES,
+    LOCALES,
+    format_bibliography,
+    format_references,
+    to_bibtex,
+    to_csl_json,
+    to_ris,
+)
+from mtkb.citations.engine import numbered, prepared_style
 from mtkb.citations.patches import FAMILY_PATCHES, STYLE_PATCHES
 from mtkb.corpus import Corpus, load_corpus
 from mtkb.records import Reference
@@ -316,3 +325,24 @@ def test_10_an_empty_style_is_a_400_everywhere(
     response = getattr(client, method)(url, json=body, headers=headers)
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("style", [s for s in CORE_STYLES if not numbered(s)])
+def test_8_a_list_is_assembled_from_prerendered_entries_only_when_the_engine_would_agree(
+    index_dir: Path, corpus: Corpus, tmp_path: Path, style: str
+) -> None:
+    build = current_build(index_dir)
+    assert build is not None
+    store = CitationStore(build, tmp_path, "v1")
+    keys = ["mays2008tunes", "ghetti2022cochrane", "dale2014hjellestad", "kielland2015kommunalt", "bjerke_hjernen"]
+    refs = [corpus.references[k] for k in keys]
+    for locale in ("nb-NO", "en-US"):
+        assembled = store._assembled(refs, style, locale)
+        assert assembled is not None, "names are distinct: the pre-rendered entries serve"
+        entries, text, html = format_bibliography(refs, style, locale)
+        assert [e.key for e in assembled[0]] == [e.key for e in entries]  # the style's order
+        assert assembled == (entries, text, html)
+    shared = [corpus.references[k] for k in ("hdir2016rus", "hdir2017musikkterapi")]
+    assert store._assembled(shared, style, "nb-NO") is None  # 2016a/2016b: the engine runs
+    entries, _, _ = store.bibliography([r.key for r in shared], style, "en-US")
+    assert len({e.bibliography_text for e in entries}) == 2
