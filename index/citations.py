@@ -35,8 +35,8 @@ from mtkb.sources.bibtex import reference_from_fields
 
 SOURCES_FILE = "references.json"
 CITATIONS_DIR = "citations"
-ORDER_SUFFIX = ".order.json"
-"""Beside `<locale>.json`: each reference's rank in the style's sorted bibliography (author-date styles)."""
+ORDER_SUFFIX = ".ranks"
+"""Beside `<locale>.json`: each reference's rank in the style's sorted list (JSON; author-date styles)."""
 RENDER_THREADS = 2
 """pandoc runs as a child process, so two threads keep two cores busy."""
 PRERENDER_LIMIT = 1000

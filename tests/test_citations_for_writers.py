@@ -334,7 +334,13 @@ def test_8_a_list_is_assembled_from_prerendered_entries_only_when_the_engine_wou
     build = current_build(index_dir)
     assert build is not None
     store = CitationStore(build, tmp_path, "v1")
-    keys = ["mays2008tunes", "ghetti2022cochrane", "dale2014hjellestad", "kielland2015kommunalt", "bjerke_hjernen"]
+    keys = [
+        "mays2008tunes",
+        "ghetti2022cochrane",
+        "dale2014hjellestad",
+        "kielland2015kommunalt",
+        "bjerke_hjernen",
+    ]
     refs = [corpus.references[k] for k in keys]
     for locale in ("nb-NO", "en-US"):
         assembled = store._assembled(refs, style, locale)
