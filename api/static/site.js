@@ -163,7 +163,8 @@
         if (mine !== serial) return;
         fill(bibliography, data.bibliography, data.format);
         fill(intext, data.intext, data.format);
-        dialogStatus.textContent = "";
+        // An incomplete reference (fields no public record confirms) is said so before it is copied.
+        dialogStatus.textContent = (data.warnings || []).map(function (w) { return w.message; }).join("; ");
       }).catch(function () {
         if (mine !== serial) return;
         bibliography.textContent = dialog.dataset.title || key;
