@@ -213,6 +213,7 @@ def test_6_incomplete_references_carry_a_warning(web: FlaskClient) -> None:
     assert web.get("/api/v1/references/testside2021/citation").get_json()["warnings"] == []
     text = web.get("/api/v1/references/ukjent2018side?format=text")
     assert text.headers["Warning"] == '299 mtkb "incomplete reference ukjent2018side: unknown title"'
+    assert "Warning" in text.headers["Access-Control-Expose-Headers"]  # a web page's script may read it
     assert "Warning" not in web.get("/api/v1/references/testside2021?format=text").headers
     assert "Warning" in web.get("/api/v1/references/ukjent2018side?format=ris").headers
     listed = web.post("/api/v1/bibliography", json={"keys": ["testside2021", "ukjent2018side"]}).get_json()
