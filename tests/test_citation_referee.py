@@ -1,9 +1,9 @@
 """The referee: every reference of the knowledge base in every core style and locale, formatted by
-pandoc's citeproc (what mtkb serves) and by citeproc-js (tests/referee/render.js, npm `citeproc`) from
-the same CSL-JSON items, the same patched .csl file and the same CSL locale files (the ones pandoc
-embeds, tests/referee/locales/). Any difference not accepted, with its reason, in
-tests/referee/accepted.yaml fails. Golden files (tests/data/citations/) test what is right; the
-referee tests what changed.
+pandoc's citeproc (what mtkb serves: the index build's pre-rendered citations) and by citeproc-js
+(tests/referee/render.js, npm `citeproc`) from the same CSL-JSON items, the same patched .csl file and
+the same CSL locale files (the ones pandoc embeds, tests/referee/locales/). Any difference not
+accepted, with its reason, in tests/referee/accepted.yaml fails. Golden files (tests/data/citations/)
+test what is right; the referee tests what changed.
 
 Needs node and `npm ci` in tests/referee (`make test` runs it). Without them the test is skipped with a
 loud message, unless MTKB_REQUIRE_NODE=1 (set by CI), which makes their absence a failure.
@@ -17,16 +17,16 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from mtkb.citations import CORE_STYLES, LOCALES, format_references
+from index.builds import current_build
+from mtkb.citations import CORE_STYLES, LOCALES
 from mtkb.citations.engine import csl_items, engine_input
-from mtkb.corpus import load_corpus
+from mtkb.corpus import Corpus
 from mtkb.records import Reference
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,25 +147,24 @@ def _citeproc_js(node: str, style: Path, runs: list[dict[str, Any]]) -> list[dic
     return result
 
 
-@cache
-def _references() -> tuple[Reference, ...]:
-    corpus = load_corpus(ROOT / "kb", ROOT / "references")
+def _references(corpus: Corpus) -> tuple[Reference, ...]:
     return tuple(sorted(corpus.references.values(), key=lambda r: r.key))
 
 
-def referee(node: str, refs: tuple[Reference, ...], rules: list[Rule]) -> Verdict:
-    """Both engines over `refs` in every core style and locale; the verdict of every entry."""
+def referee(node: str, build: Path, refs: tuple[Reference, ...], rules: list[Rule]) -> Verdict:
+    """Both engines over `refs` in every core style and locale: what the index `build` serves (its
+    pre-rendered citations, pandoc's) against citeproc-js; the verdict of every entry."""
     verdict = Verdict()
     for style in CORE_STYLES:
         runs, served = [], {}
         for locale in LOCALES:
-            served[locale] = format_references(refs, style, locale)
+            served[locale] = json.loads((build / "citations" / style / f"{locale}.json").read_text("utf-8"))
             job = engine_input(csl_items(refs), style, locale)
             runs.append({"locale": job.locale, "items": job.items})
         for locale, theirs in zip(LOCALES, _citeproc_js(node, job.style, runs), strict=True):
             for ref in refs:
                 mine = served[locale][ref.key]
-                ours = {"bibliography": mine.bibliography_text, "intext": mine.intext_text}
+                ours = {"bibliography": mine["bibliography_text"], "intext": mine["intext_text"]}
                 outcome = judge(style, locale, ref, ours, theirs[ref.key], rules)
                 verdict.compared += 1
                 if outcome == "identical":
@@ -191,10 +190,10 @@ def test_accepted_differences_each_have_a_one_line_reason() -> None:
             re.compile(rule.citeproc_js)
 
 
-def test_a_rule_accepts_only_what_it_names() -> None:
+def test_a_rule_accepts_only_what_it_names(corpus: Corpus) -> None:
     """A difference no rule covers stays unexplained (the check can fail)."""
     rules = load_rules()
-    ref = _references()[0]
+    ref = _references(corpus)[0]
     same = {"bibliography": "A. (2020). T.", "intext": "(A, 2020)"}
     assert judge("apa", "en-US", ref, same, dict(same), rules) == "identical"
     other = {**same, "bibliography": "A. (2021). T."}
@@ -204,10 +203,12 @@ def test_a_rule_accepts_only_what_it_names() -> None:
     assert judge("apa", "en-US", ref, nature, {"bibliography": "x", "intext": "1"}, rules) == "unexplained"
 
 
-def test_the_referee_finds_no_unexplained_difference() -> None:
+def test_the_referee_finds_no_unexplained_difference(index_dir: Path, corpus: Corpus) -> None:
     node = _node()
     rules = load_rules()
-    verdict = referee(node, _references(), rules)
+    build = current_build(index_dir)
+    assert build is not None and (build / "citations").is_dir()
+    verdict = referee(node, build, _references(corpus), rules)
     print(
         f"\ncitation referee (pandoc citeproc vs citeproc-js): {verdict.compared} entries compared, "
         f"{verdict.identical} identical, {verdict.accepted} accepted, {len(verdict.unexplained)} unexplained"
@@ -215,5 +216,5 @@ def test_the_referee_finds_no_unexplained_difference() -> None:
     for rule in rules:
         if not rule.used:
             print(f"  accepted difference no longer seen (remove it?): {rule.reason}")
-    assert verdict.compared == len(_references()) * len(CORE_STYLES) * len(LOCALES)
+    assert verdict.compared == len(corpus.references) * len(CORE_STYLES) * len(LOCALES)
     assert not verdict.unexplained, "unexplained differences:\n" + "\n".join(verdict.unexplained)
