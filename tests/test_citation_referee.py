@@ -36,7 +36,8 @@ SCOPES = ("styles", "locales", "keys", "part", "final_author_others")
 PARTS = ("bibliography", "intext")
 
 
-def _node() -> str:
+@pytest.fixture(scope="session")
+def node() -> str:
     """The node binary, with citeproc-js installed; skips loudly (or fails under MTKB_REQUIRE_NODE=1)."""
     node = shutil.which("node") or shutil.which("nodejs")
     installed = (REFEREE / "node_modules" / "citeproc" / "package.json").is_file()
@@ -203,8 +204,7 @@ def test_a_rule_accepts_only_what_it_names(corpus: Corpus) -> None:
     assert judge("apa", "en-US", ref, nature, {"bibliography": "x", "intext": "1"}, rules) == "unexplained"
 
 
-def test_the_referee_finds_no_unexplained_difference(index_dir: Path, corpus: Corpus) -> None:
-    node = _node()
+def test_the_referee_finds_no_unexplained_difference(node: str, index_dir: Path, corpus: Corpus) -> None:
     rules = load_rules()
     build = current_build(index_dir)
     assert build is not None and (build / "citations").is_dir()
