@@ -204,17 +204,21 @@ def test_a_rule_accepts_only_what_it_names(corpus: Corpus) -> None:
     assert judge("apa", "en-US", ref, nature, {"bibliography": "x", "intext": "1"}, rules) == "unexplained"
 
 
-def test_the_referee_finds_no_unexplained_difference(node: str, index_dir: Path, corpus: Corpus) -> None:
+def test_the_referee_finds_no_unexplained_difference(
+    node: str, index_dir: Path, corpus: Corpus, capsys: pytest.CaptureFixture[str]
+) -> None:
     rules = load_rules()
     build = current_build(index_dir)
     assert build is not None and (build / "citations").is_dir()
     verdict = referee(node, build, _references(corpus), rules)
-    print(
-        f"\ncitation referee (pandoc citeproc vs citeproc-js): {verdict.compared} entries compared, "
-        f"{verdict.identical} identical, {verdict.accepted} accepted, {len(verdict.unexplained)} unexplained"
-    )
-    for rule in rules:
-        if not rule.used:
-            print(f"  accepted difference no longer seen (remove it?): {rule.reason}")
+    with capsys.disabled():  # the counts are shown in every run, not only when the test fails
+        print(
+            f"\ncitation referee (pandoc citeproc vs citeproc-js): {verdict.compared} entries compared, "
+            f"{verdict.identical} identical, {verdict.accepted} accepted, "
+            f"{len(verdict.unexplained)} unexplained"
+        )
+        for rule in rules:
+            if not rule.used:
+                print(f"  accepted difference no longer seen (remove it?): {rule.reason}")
     assert verdict.compared == len(corpus.references) * len(CORE_STYLES) * len(LOCALES)
     assert not verdict.unexplained, "unexplained differences:\n" + "\n".join(verdict.unexplained)
