@@ -174,6 +174,19 @@ def test_no_citation_lists_fewer_authors_than_the_reference_has(
     assert checked > len(refs)
 
 
+def test_no_reference_is_served_an_empty_entry(index_dir: Path, corpus: Corpus) -> None:
+    """A guideline writer never gets an empty citation: every reference has a bibliography entry and
+    an in-text citation in every core style and locale the build serves."""
+    build = current_build(index_dir)
+    assert build is not None
+    for style in CORE_STYLES:
+        for locale in LOCALES:
+            served = json.loads((build / "citations" / style / f"{locale}.json").read_text("utf-8"))
+            for key in corpus.references:
+                assert served[key]["bibliography_text"].strip(" .") != "", (style, locale, key)
+                assert served[key]["intext_text"].strip(), (style, locale, key)
+
+
 # 6-10 over HTTP: a small knowledge base with the fixtures ----------------------------------------
 
 

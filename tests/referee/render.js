@@ -55,7 +55,7 @@ function main() {
     for (const item of run.items) {
       const formatted = formatAlone(engine, item.id);
       // A numbered entry starts with its label ("1. ", "[1] "); mtkb's standalone entry has none.
-      if (numbered) formatted.bibliography = formatted.bibliography.replace(/^(\[1\]|\(1\)|1\.?)\s+/, "");
+      if (numbered) formatted.bibliography = formatted.bibliography.replace(/^(\[1\]|\(1\)|1\.?)(\s+|$)/, "");
       out[item.id] = formatted;
     }
     results.push(out);
