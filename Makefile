@@ -19,8 +19,16 @@ $(VENV)/.installed-test: $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed
 
+# The citation referee's second engine (citeproc-js, tests/referee/): installed from the committed
+# lockfile when npm is there; without npm the referee test is skipped with a loud message.
+REFEREE := tests/referee
+$(REFEREE)/node_modules/.installed: $(REFEREE)/package.json $(REFEREE)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(REFEREE) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "!!! npm not found: the citation referee will be SKIPPED (apt-get install nodejs npm) !!!"; fi
+
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test $(REFEREE)/node_modules/.installed
 
 ## Build the index from kb/ and references/ (strict: a content problem keeps the current index).
 index: install
@@ -38,6 +46,7 @@ serve: index
 test: install-test
 	@test -x /usr/bin/chromium || echo "!!! Chromium not found: the browser tests will be SKIPPED (apt-get install chromium) !!!"
 	@command -v wrk >/dev/null || echo "!!! wrk not found: the load benchmark smoke test will be SKIPPED (apt-get install wrk) !!!"
+	@command -v node >/dev/null || echo "!!! node not found: the citation referee will be SKIPPED (apt-get install nodejs npm) !!!"
 	$(BIN)/python -m pytest
 
 lint: install-test

@@ -4,6 +4,7 @@ formatter (which knows nothing of HTTP), and the representations of references i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from flask import Response, request
@@ -34,12 +35,46 @@ def accept_params(mediatype: str) -> dict[str, str]:
 
 
 def style_and_locale(style: str | None, locale: str | None) -> tuple[str, str]:
-    """Canonical style and locale ids (defaults: APA, nb-NO). Raises CitationError (400) when unknown."""
+    """Canonical style and locale ids (defaults, when not given at all: APA, nb-NO). Raises ApiProblem
+    (400) for an empty value (`style=`: no silent default) and CitationError (400) when unknown."""
+    given = {"style": style, "locale": locale}
+    empty = {
+        name: ["must not be empty"]
+        for name, value in given.items()
+        if value is not None and not value.strip()
+    }
+    if empty:
+        raise ApiProblem(400, f"{' and '.join(empty)} must not be empty", empty)
     return resolve_style(style or DEFAULT_STYLE), resolve_locale(locale or DEFAULT_LOCALE)
 
 
-def formatted(keys: Sequence[str], style: str, locale: str) -> dict[str, Formatted]:
-    return current_build().citations.formatted(keys, style, locale)
+def incomplete(refs: Sequence[Reference]) -> list[dict[str, Any]]:
+    """A warning for each reference with fields no public record confirms (`unknown`): a citation of
+    it is incomplete and should be checked before it is used."""
+    return [
+        {
+            "key": ref.key,
+            "unknown": list(ref.unknown),
+            "message": f"incomplete reference {ref.key}: unknown {', '.join(ref.unknown)}",
+        }
+        for ref in refs
+        if ref.unknown
+    ]
+
+
+def warning_headers(refs: Sequence[Reference]) -> dict[str, str]:
+    """The `Warning` header (RFC 7234 form, code 299: a persistent warning) that a text representation
+    carries for incomplete references, or none."""
+    warnings = incomplete(refs)
+    if not warnings:
+        return {}
+    return {"Warning": ", ".join(f'299 mtkb "{w["message"]}"' for w in warnings)}
+
+
+def formatted(
+    keys: Sequence[str], style: str, locale: str, accessed: date | None = None
+) -> dict[str, Formatted]:
+    return current_build().citations.formatted(keys, style, locale, accessed)
 
 
 def references(keys: Sequence[str]) -> list[Reference]:
@@ -55,19 +90,27 @@ def export(refs: list[Reference], mediatype: str) -> Response:
         body = to_ris(refs)
     else:
         body = to_csljson(refs)
-    return Response(body, mimetype=mediatype, content_type=f"{mediatype}; charset=utf-8")
+    response = Response(body, mimetype=mediatype, content_type=f"{mediatype}; charset=utf-8")
+    response.headers.update(warning_headers(refs))
+    return response
 
 
-def citation_body(key: str, style: str, locale: str, fmt: str, entry: Formatted) -> dict[str, Any]:
+def citation_body(
+    ref: Reference, style: str, locale: str, fmt: str, entry: Formatted, accessed: date | None = None
+) -> dict[str, Any]:
     html = fmt == "html"
-    return {
-        "key": key,
+    body = {
+        "key": ref.key,
         "style": style,
         "locale": locale,
         "format": fmt,
         "bibliography": entry.bibliography_html if html else entry.bibliography_text,
         "intext": entry.intext_html if html else entry.intext_text,
+        "warnings": incomplete([ref]),
     }
+    if accessed:
+        body["accessed"] = accessed.isoformat()
+    return body
 
 
 def text_format(value: str | None) -> str:

@@ -10,7 +10,7 @@ from flask import Flask, Response, current_app, request
 from api.access import current_build
 from mtkb.errors import MtkbError
 
-EXPOSED = "ETag, Link, X-Content-Version, Retry-After, Content-Location"
+EXPOSED = "ETag, Link, X-Content-Version, Retry-After, Content-Location, Warning"
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 """CSP for any HTML page that does not set its own (error pages): nothing may load or run."""
 DOCS_CSP = (

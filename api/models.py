@@ -149,3 +149,15 @@ def params(schema_cls: type[Schema]) -> dict[str, dict[str, Any]]:
             spec["format"] = "date"
         out[name] = spec
     return out
+
+
+def citation_warning(ns: Namespace) -> Model:
+    """One warning of a citation response: a reference with fields no public record confirms."""
+    return ns.model(
+        "CitationWarning",
+        {
+            "key": rx.String(required=True, description="The incomplete reference"),
+            "unknown": rx.List(rx.String, required=True, description="Its unknown fields"),
+            "message": rx.String(required=True),
+        },
+    )

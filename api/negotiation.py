@@ -96,6 +96,11 @@ def negotiate_item(record_type: str, record: dict[str, Any], format_param: str |
     return render.item(record)
 
 
+def _given(query: str | None, accept: str | None) -> str | None:
+    """The query parameter if given (even empty, which is an error), else the Accept parameter."""
+    return query if query is not None else accept
+
+
 def negotiate_reference(record: dict[str, Any], args: dict[str, Any]) -> Response:
     """A reference as JSON, JSON-LD, a formatted entry (text/x-bibliography; style=...; locale=...) or an
     export (BibTeX, RIS, CSL-JSON), as DOI resolvers negotiate."""
@@ -108,8 +113,10 @@ def negotiate_reference(record: dict[str, Any], args: dict[str, Any]) -> Respons
     if chosen == citing.BIBLIOGRAPHY:
         params = citing.accept_params(citing.BIBLIOGRAPHY)
         style, locale = citing.style_and_locale(
-            args.get("style") or params.get("style"), args.get("locale") or params.get("locale")
+            _given(args.get("style"), params.get("style")), _given(args.get("locale"), params.get("locale"))
         )
-        entry = citing.formatted([record["key"]], style, locale)[record["key"]]
-        return Response(entry.bibliography_text, content_type=f"{citing.BIBLIOGRAPHY}; charset=utf-8")
+        entry = citing.formatted([record["key"]], style, locale, args.get("accessed"))[record["key"]]
+        response = Response(entry.bibliography_text, content_type=f"{citing.BIBLIOGRAPHY}; charset=utf-8")
+        response.headers.update(citing.warning_headers(citing.references([record["key"]])))
+        return response
     return citing.export(citing.references([record["key"]]), chosen)

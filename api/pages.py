@@ -39,7 +39,7 @@ from index import SearchRequest
 from index.analysis import language_of
 from mtkb import ALL_TYPES, ITEM_TYPES
 from mtkb.citations import CORE_STYLES, LOCALES, cite_recommendation
-from mtkb.citations.engine import safe_html
+from mtkb.citations.engine import numbered, safe_html
 from mtkb.errors import CitationError, IndexUnavailable, MtkbError, NotFound, QueryError
 from mtkb.prose import REFERENCE_LINK
 
@@ -347,12 +347,15 @@ def _styled(references: list[dict[str, Any]]) -> dict[str, Any]:
     except CitationError:
         style, locale = CORE_STYLES[0], None
     locale = locale or LABELS[ui_lang()]["default_locale"]
-    try:
-        entries = citing.formatted([r["key"] for r in references], style, locale) if references else {}
+    keys = [r["key"] for r in references]
+    try:  # one list as its style orders it: sorted and disambiguated (2016a, 2016b), or numbered
+        entries = current_build().citations.bibliography(keys, style, locale)[0] if keys else []
     except (MtkbError, OSError):  # a build made before citations were stored with it
-        entries = {}
-    html = {key: Markup(_NUMBER.sub("", safe_html(e.bibliography_html))) for key, e in entries.items()}  # noqa: S704
-    return {"chosen_style": style, "chosen_locale": locale, "styled": html}
+        entries = []
+    html = {e.key: Markup(_NUMBER.sub("", safe_html(e.bibliography_html))) for e in entries}  # noqa: S704
+    order = {e.key: i for i, e in enumerate(entries)}
+    references.sort(key=lambda r: order.get(r["key"], len(order)))
+    return {"chosen_style": style, "chosen_locale": locale, "styled": html, "numbered": numbered(style)}
 
 
 def _recommendation_citation(record: dict[str, Any]) -> str:

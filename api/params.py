@@ -3,6 +3,7 @@ malformed parameter is a 400 problem naming it. Parameters starting with `_` (ca
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 
@@ -20,6 +21,23 @@ FORMAT_HELP = (
 
 
 PER_PAGE = validate.Range(min=1, max=config.MAX_PER_PAGE)
+LATEST_TIMEZONE = timezone(timedelta(hours=14))
+"""The first time zone to reach a new day (UTC+14): a date is in the future only when it is so everywhere."""
+
+
+def not_in_future(day: date) -> None:
+    """Raise ValidationError for a day that has not begun anywhere on Earth."""
+    if day > datetime.now(LATEST_TIMEZONE).date():
+        raise ValidationError("must not be in the future")
+
+
+def accessed_field() -> fields.Date:
+    """`accessed=YYYY-MM-DD`: the day the cited web pages were read (never a future date)."""
+    return fields.Date(
+        load_default=None,
+        validate=not_in_future,
+        metadata={"description": "The day web sources were read, YYYY-MM-DD (printed where the style asks)"},
+    )
 
 
 class PageArgs(Schema):
@@ -96,6 +114,18 @@ class ReferenceItemArgs(Schema):
     locale = fields.String(
         load_default=None, metadata={"description": "nb-NO, nn-NO, en-US or en-GB (default nb-NO)"}
     )
+    accessed = accessed_field()
+
+
+class RecommendationItemArgs(ItemArgs):
+    """A recommendation answers `format=text` (or Accept text/x-bibliography) with its own citation."""
+
+    style = fields.String(
+        load_default=None,
+        metadata={"description": "For a citation: helsedirektoratet (default) or any style"},
+    )
+    locale = fields.String(load_default=None, metadata={"description": "For a citation (default nb-NO)"})
+    accessed = accessed_field()
 
 
 class CitationArgs(Schema):
@@ -110,6 +140,7 @@ class CitationArgs(Schema):
         load_default=None, metadata={"description": "nb-NO, nn-NO, en-US or en-GB (default nb-NO)"}
     )
     format = fields.String(load_default="text", validate=validate.OneOf(("text", "html")))
+    accessed = accessed_field()
 
 
 class RecommendationCitationArgs(CitationArgs):
@@ -121,7 +152,9 @@ class RecommendationCitationArgs(CitationArgs):
         },
     )
     accessed = fields.Date(
-        load_default=None, metadata={"description": "Access date, YYYY-MM-DD (default today)"}
+        load_default=None,
+        validate=not_in_future,
+        metadata={"description": "Access date, YYYY-MM-DD (default today)"},
     )
     version = fields.Integer(
         load_default=None,
@@ -145,6 +178,7 @@ class BibliographyRequest(Schema):
     style = fields.String(load_default=None)
     locale = fields.String(load_default=None)
     format = fields.String(load_default="text", validate=validate.OneOf(("text", "html")))
+    accessed = accessed_field()
 
 
 class SearchArgs(Schema):

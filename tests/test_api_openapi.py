@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
-from api.params import ItemArgs, PageArgs, RecommendationListArgs, ReferenceListArgs, SearchArgs
+from api.params import PageArgs, RecommendationItemArgs, RecommendationListArgs, ReferenceListArgs, SearchArgs
 from mtkb.schemas import SCHEMAS
 
 
@@ -52,7 +52,7 @@ def test_models_match_marshmallow_schemas(spec: dict, name: str, schema: str) ->
         ("/references", ReferenceListArgs),
         ("/search", SearchArgs),
         ("/evidence", PageArgs),
-        ("/recommendations/{ident}", ItemArgs),
+        ("/recommendations/{ident}", RecommendationItemArgs),
     ],
 )
 def test_every_parameter_is_documented(spec: dict, path: str, args) -> None:

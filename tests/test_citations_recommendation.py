@@ -67,29 +67,31 @@ def test_without_a_reference_or_a_change_date(parts) -> None:
         (
             "apa",
             "en-US",
-            "Helsedirektoratet. (2016). Musikkterapi (rusbehandling). Retrieved November 22, 2026, "
-            f"from {URL}",
+            "Helsedirektoratet. (2017, January 24). Musikkterapi (rusbehandling). "
+            f"Retrieved November 22, 2026, from {URL}",
         ),
         (
             "apa",
             "nb-NO",
-            f"Helsedirektoratet. (2016). Musikkterapi (rusbehandling). Hentet 22. november 2026, fra {URL}",
+            "Helsedirektoratet. (2017, januar 24). Musikkterapi (rusbehandling). Hentet 22. november 2026, "
+            f"fra {URL}",
         ),
         (
             "vancouver",
             "en-US",
-            "Helsedirektoratet. Musikkterapi (rusbehandling) [Internet]. Oslo: Helsedirektoratet; 2016 "
+            "Helsedirektoratet. Musikkterapi (rusbehandling) [Internet]. Oslo: Helsedirektoratet; 2017 "
             f"[cited 2026 Nov 22]. Available from: {URL}",
         ),
         (
             "vancouver",
             "nb-NO",
-            "Helsedirektoratet. Musikkterapi (rusbehandling) [Internett]. Oslo: Helsedirektoratet; 2016 "
-            f"[sitert 22. november 2026]. Tilgjengelig på: {URL}",
+            "Helsedirektoratet. Musikkterapi (rusbehandling) [Internett]. Oslo: Helsedirektoratet; 2017 "
+            f"[sitert 2026 nov 22]. Tilgjengelig fra: {URL}",
         ),
     ],
 )
 def test_web_document_with_an_access_date(parts, style: str, locale: str, expected: str) -> None:
+    """Dated by the last professional change (24 January 2017), not the guideline's year (point 9)."""
     f = cite_recommendation(*parts, style=style, locale=locale, accessed=READ)
     assert f.bibliography_text == expected
     assert f'<a href="{URL}">' in f.bibliography_html

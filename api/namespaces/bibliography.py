@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Response, request
 from flask_restx import Namespace, Resource
 from flask_restx import fields as rx
@@ -12,7 +14,6 @@ from api.access import current_build
 from api.errors import ApiProblem
 from api.params import BibliographyRequest
 from api.render import json_response
-from mtkb.citations import format_bibliography
 
 ns = Namespace("bibliography", description="Formatted bibliographies of several references")
 request_model = ns.model(
@@ -22,6 +23,7 @@ request_model = ns.model(
         "style": rx.String(description="CSL style (default apa)"),
         "locale": rx.String(description="default nb-NO"),
         "format": rx.String(enum=["text", "html"], description="default text"),
+        "accessed": rx.Date(description="The day web sources were read (printed where the style asks)"),
     },
 )
 entry = ns.model(
@@ -42,20 +44,32 @@ result = ns.model(
             rx.Nested(entry), required=True, description="Sorted or numbered as the style says"
         ),
         "bibliography": rx.String(required=True, description="The whole bibliography"),
+        "accessed": rx.Date(description="The access date given"),
+        "warnings": rx.List(
+            rx.Nested(models.citation_warning(ns)),
+            required=True,
+            description="Incomplete references: fields no public record confirms",
+        ),
     },
 )
 
 
-def bibliography(keys: list[str], style: str | None, locale: str | None, fmt: str) -> Response:
-    """The bibliography of `keys` (each known) formatted in `style` and `locale`."""
+def bibliography(
+    keys: list[str], style: str | None, locale: str | None, fmt: str, accessed: date | None = None
+) -> Response:
+    """The bibliography of `keys` (each known, in citation order) formatted in `style` and `locale`:
+    sorted, disambiguated or numbered by the style (one engine run per distinct list, cached)."""
     style, locale = citing.style_and_locale(style, locale)
-    entries, text, html = format_bibliography(citing.references(keys), style, locale)
+    entries, text, html = current_build().citations.bibliography(keys, style, locale, accessed)
     as_html = fmt == "html"
+    extra = {"accessed": accessed.isoformat()} if accessed else {}
     return json_response(
         {
             "style": style,
             "locale": locale,
             "format": fmt,
+            **extra,
+            "warnings": citing.incomplete(citing.references(keys)),
             "entries": [
                 {
                     "key": e.key,
@@ -91,4 +105,5 @@ class Bibliography(Resource):
                 f"unknown reference keys: {', '.join(unknown)}",
                 {"keys": [f"unknown: {k}" for k in unknown]},
             )
-        return bibliography(list(dict.fromkeys(body["keys"])), body["style"], body["locale"], body["format"])
+        keys = list(dict.fromkeys(body["keys"]))
+        return bibliography(keys, body["style"], body["locale"], body["format"], body["accessed"])

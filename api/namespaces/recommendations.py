@@ -9,17 +9,26 @@ from flask import Response, g
 from flask_restx import Namespace, Resource
 from flask_restx import fields as rx
 
-from api import models
+from api import citing, models, render
 from api.access import current_build, get_record
 from api.errors import ApiProblem
 from api.namespaces import bibliography
 from api.namespaces.collections import updated_filter
 from api.namespaces.versions import add_version_routes, permalink, version_of
-from api.negotiation import negotiate_item
-from api.params import CitationArgs, ItemArgs, RecommendationCitationArgs, RecommendationListArgs, read_args
+from api.negotiation import choose, negotiate_item
+from api.params import (
+    CitationArgs,
+    RecommendationCitationArgs,
+    RecommendationItemArgs,
+    RecommendationListArgs,
+    read_args,
+)
 from api.render import json_response, page
-from mtkb.citations import cite_recommendation, resolve_locale, resolve_style
+from api.serializers import jsonld
+from api.serializers.fhir import FHIR_JSON
+from mtkb.citations import Formatted, cite_recommendation
 from mtkb.citations.recommendation import HELSEDIREKTORATET, CitedVersion
+from mtkb.records import Reference
 
 ns = Namespace(
     "recommendations",
@@ -103,10 +112,19 @@ class RecommendationList(Resource):
 @ns.route("/<string:ident>")
 @ns.param("ident", "The recommendation's id (an old id answers 301)")
 class RecommendationItem(Resource):
-    @ns.doc(params=models.params(ItemArgs), responses=models.ERRORS)
-    @ns.response(200, "The recommendation", model)
+    @ns.doc(params=models.params(RecommendationItemArgs), responses=models.ERRORS)
+    @ns.produces(
+        [
+            "application/json",
+            "application/ld+json",
+            FHIR_JSON,
+            "text/x-bibliography",
+            "application/problem+json",
+        ]
+    )
+    @ns.response(200, "The recommendation (JSON, JSON-LD), or its citation (text/x-bibliography)", model)
     def get(self, ident: str) -> Response:
-        args = read_args(ItemArgs)
+        args = read_args(RecommendationItemArgs)
         rec = get_record("recommendation", ident)
         wanted = {w.strip() for w in (args["expand"] or "").split(",") if w.strip()}
         unknown = wanted - set(EXPANSIONS)
@@ -118,7 +136,18 @@ class RecommendationItem(Resource):
             )
         if wanted and args["format"] != "jsonld":
             rec = expand(rec, wanted)
-        return negotiate_item("recommendation", rec, args["format"])
+        offered = [render.JSON, jsonld.JSONLD, FHIR_JSON, citing.BIBLIOGRAPHY]
+        if choose(offered, args["format"]) != citing.BIBLIOGRAPHY:
+            return negotiate_item("recommendation", rec, args["format"])
+        # DOI-style negotiation: Accept text/x-bibliography; style=apa; locale=en-GB → its citation
+        params = citing.accept_params(citing.BIBLIOGRAPHY)
+        for name in ("style", "locale"):
+            if args[name] is None:
+                args[name] = params.get(name)
+        formatted, ref, *_ = _cite(ident, args)
+        response = Response(formatted.bibliography_text, content_type=f"{citing.BIBLIOGRAPHY}; charset=utf-8")
+        response.headers.update(citing.warning_headers([ref] if ref else []))
+        return response
 
 
 rec_citation = ns.model(
@@ -131,6 +160,7 @@ rec_citation = ns.model(
         "accessed": rx.Date(required=True),
         "citation": rx.String(required=True),
         "intext": rx.String(required=True),
+        "warnings": rx.List(rx.Nested(models.citation_warning(ns)), required=True),
     },
 )
 
@@ -144,27 +174,8 @@ class RecommendationCitation(Resource):
         """Cite the recommendation: by default in Helsedirektoratet's own form ("... (siste faglige endring
         24. januar 2017, lest <date>). Tilgjengelig fra <url>"), or in APA, Vancouver or any CSL style."""
         args = read_args(RecommendationCitationArgs)
-        data = get_record("recommendation", ident)
-        build = current_build()
-        rec = build.item("recommendation", ident)
-        guideline = build.item("guideline", data["guideline"])
-        ref_key = data.get("citation_reference")
-        ref = build.citations.reference(ref_key) if ref_key else None
-        style = args["style"] if args["style"].lower() == HELSEDIREKTORATET else resolve_style(args["style"])
-        locale = resolve_locale(args["locale"] or "nb-NO")
-        accessed = args["accessed"] or date.today()
-        cited = None
-        if args["version"] is not None:
-            version = version_of("recommendation", ident, args["version"])
-            cited = CitedVersion(
-                version.n,
-                date.fromisoformat(version.date[:10]),
-                permalink("recommendation", ident, version.n),
-            )
-        formatted = cite_recommendation(rec, ref, guideline, style, locale, accessed, cited)  # type: ignore[arg-type]
+        formatted, ref, style, locale, accessed = _cite(ident, args)
         html = args["format"] == "html"
-        if args["accessed"] is None:
-            g.memo = False  # "today" changes at midnight
         return json_response(
             {
                 "id": ident,
@@ -174,8 +185,35 @@ class RecommendationCitation(Resource):
                 "accessed": accessed.isoformat(),
                 "citation": formatted.bibliography_html if html else formatted.bibliography_text,
                 "intext": formatted.intext_html if html else formatted.intext_text,
+                "warnings": citing.incomplete([ref] if ref else []),
             }
         )
+
+
+def _cite(ident: str, args: dict[str, Any]) -> tuple[Formatted, Reference | None, str, str, date]:
+    """The recommendation's citation as `args` (style, locale, accessed) ask, with the reference that
+    describes its page (if it has one), the canonical style and locale and the access date. Raises
+    NotFound, ApiProblem (400) for an empty style or locale, CitationError (400) for unknown ones."""
+    data = get_record("recommendation", ident)
+    build = current_build()
+    rec = build.item("recommendation", ident)
+    guideline = build.item("guideline", data["guideline"])
+    ref_key = data.get("citation_reference")
+    ref = build.citations.reference(ref_key) if ref_key else None
+    wanted = args["style"] if args["style"] is not None else HELSEDIREKTORATET
+    own = wanted.strip().lower() == HELSEDIREKTORATET
+    style, locale = citing.style_and_locale("apa" if own else wanted, args["locale"])
+    style = HELSEDIREKTORATET if own else style
+    accessed = args["accessed"] or date.today()
+    if args["accessed"] is None:
+        g.memo = False  # "today" changes at midnight
+    cited = None
+    if args.get("version") is not None:
+        version = version_of("recommendation", ident, args["version"])
+        day = date.fromisoformat(version.date[:10])
+        cited = CitedVersion(version.n, day, permalink("recommendation", ident, version.n))
+    formatted = cite_recommendation(rec, ref, guideline, style, locale, accessed, cited)  # type: ignore[arg-type]
+    return formatted, ref, style, locale, accessed
 
 
 @ns.route("/<string:ident>/bibliography")
@@ -187,7 +225,10 @@ class RecommendationBibliography(Resource):
         """The references behind a recommendation as one bibliography in a style and locale."""
         args = read_args(CitationArgs)
         rec = get_record("recommendation", ident)
-        return bibliography.bibliography(reference_keys(rec), args["style"], args["locale"], args["format"])
+        keys = reference_keys(rec)
+        return bibliography.bibliography(
+            keys, args["style"], args["locale"], args["format"], args["accessed"]
+        )
 
 
 add_version_routes(ns, "recommendation")

@@ -79,6 +79,8 @@ citation = ns.model(
         "format": rx.String(required=True, enum=["text", "html"]),
         "bibliography": rx.String(required=True, description="The bibliography entry"),
         "intext": rx.String(required=True, description="The in-text citation"),
+        "accessed": rx.Date(description="The access date given, printed where the style asks"),
+        "warnings": rx.List(rx.Nested(models.citation_warning(ns)), required=True),
     },
 )
 
@@ -93,8 +95,11 @@ class ReferenceCitation(Resource):
         args = read_args(CitationArgs)
         get_record("reference", key)
         style, locale = citing.style_and_locale(args["style"], args["locale"])
-        entry = citing.formatted([key], style, locale)[key]
-        return json_response(citing.citation_body(key, style, locale, args["format"], entry))
+        entry = citing.formatted([key], style, locale, args["accessed"])[key]
+        (ref,) = citing.references([key])
+        return json_response(
+            citing.citation_body(ref, style, locale, args["format"], entry, args["accessed"])
+        )
 
 
 citing_item = ns.model(

@@ -163,7 +163,8 @@
         if (mine !== serial) return;
         fill(bibliography, data.bibliography, data.format);
         fill(intext, data.intext, data.format);
-        dialogStatus.textContent = "";
+        // An incomplete reference (fields no public record confirms) is said so before it is copied.
+        dialogStatus.textContent = (data.warnings || []).map(function (w) { return w.message; }).join("; ");
       }).catch(function () {
         if (mine !== serial) return;
         bibliography.textContent = dialog.dataset.title || key;
@@ -225,6 +226,16 @@
         if (mine !== serial) return;
         var byKey = {};
         (data.entries || []).forEach(function (entry) { byKey[entry.key] = entry; });
+        // The list as its style orders it (sorted, or numbered in citation order), numbered only
+        // when the style numbers its entries.
+        var list = section.querySelector("[data-reference-list]");
+        if (list) {
+          var lis = {};
+          entries.forEach(function (li) { lis[li.getAttribute("data-ref-key")] = li; });
+          (data.entries || []).forEach(function (entry) { if (lis[entry.key]) list.appendChild(lis[entry.key]); });
+          var labelled = (data.entries || []).some(function (entry) { return entry.bibliography.indexOf("csl-left-margin") !== -1; });
+          list.classList.toggle("unnumbered", !labelled);
+        }
         entries.forEach(function (li) {
           var entry = byKey[li.getAttribute("data-ref-key")];
           if (!entry) return;

@@ -39,6 +39,11 @@ ENTRY_TYPES = {
 LANGUAGES = {"nb": "nb-NO", "nn": "nn-NO", "en": "en"}
 """Reference.lang → CSL `language`. English stays plain `en`, which every engine title-cases."""
 
+OTHERS = {"literal": "others"}
+"""The last author of a list that ended in BibTeX's "and others": pandoc's BibTeX reader writes it so, and
+pandoc's citeproc prints it as the locale's "et al." ("mfl.") in every style, whatever the style's et-al
+rules (citeproc-js prints it as a name: see tests/referee/accepted.yaml)."""
+
 _DOMAIN = re.compile(r"^[\w.-]+\.[a-z]{2,}$", re.IGNORECASE)
 _DESCRIPTION = re.compile(r"\.\s")
 """A `howpublished` with a sentence break describes the document (it is no website name)."""
@@ -153,7 +158,7 @@ def _attributes(ref: Reference) -> dict[str, Any]:
         "type": kind,
         "language": LANGUAGES.get(ref.lang, ref.lang),
         "title": ref.title,
-        "author": [csl_name(p) for p in ref.authors],
+        "author": [*(csl_name(p) for p in ref.authors), *([OTHERS] if ref.authors_incomplete else [])],
         "editor": [csl_name(p) for p in ref.editors],
         "issued": date_parts(ref.date, ref.year, ref.month),
         "accessed": date_parts(ref.urldate),

@@ -1,17 +1,12 @@
 """The formatter: references → CSL-JSON → pandoc's citeproc → text and safe HTML.
 
 pandoc's citeproc is the engine (measured against citeproc-py 0.11.1, which prints an APA edited
-book's editors twice in lower case and glues Vancouver's numbers to the names: "1.Ghetti"). Two
-things are done before pandoc sees a style or an item, each for a known reason:
-
-* Styles are normalised (`prepared_style`): a `cs:names` that has a `cs:label` but no `cs:name`
-  gets an explicit `cs:name` before the label, as CSL intends; pandoc otherwise prints the label in
-  front of substituted names (Vancouver: ", editorsAldridge D, Fachner J.").
-* Styles whose author macro has no `cs:substitute` get one for editors (nature.csl dropped the
-  editors of an edited book altogether).
-* Items are adjusted per style family (`adjust_item`) where a style manual asks for something that
-  CSL cannot express: APA 7 leaves out a publisher that is the same as the (group) author (§9.24),
-  Vancouver/Citing Medicine begins an English journal article's subtitle in lower case.
+book's editors twice in lower case and glues Vancouver's numbers to the names: "1.Ghetti"); citeproc-js
+referees it (tests/referee/). Styles are patched before pandoc sees them, in one place
+(`mtkb.citations.patches`). Items are adjusted per style family (`adjust_item`) where a style manual
+asks for something that CSL cannot express: APA 7 leaves out a publisher that is the same as the
+(group) author (§9.24) and a generic "[Report]" (§10.4); Vancouver/Citing Medicine begins an English
+journal article's subtitle in lower case where the first word is a function word (never a proper noun).
 """
 
 from __future__ import annotations
@@ -25,6 +20,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,12 +29,12 @@ import nh3
 
 from mtkb.citations.csl import to_csl_json
 from mtkb.citations.pandoc import pandoc_version, run_citeproc
+from mtkb.citations.patches import patched_style, style_family
 from mtkb.citations.styles import resolve_locale, resolve_style, style_file
 from mtkb.errors import CitationError
 from mtkb.records import Reference
 
-CSL_NS = "http://purl.org/net/xbiblio/csl"
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 """Bump when a change here changes output, so that cached citations are not reused."""
 
 HTML_TAGS = {"i", "em", "b", "strong", "span", "a", "sup", "sub", "div"}
@@ -46,6 +42,15 @@ HTML_ATTRIBUTES = {"a": {"href"}, "span": {"class"}, "div": {"class"}}
 URL_SCHEMES = {"http", "https"}
 
 GENERIC_REPORT = {"rapport", "report", "technical report", "teknisk rapport", "tech. rep."}
+SUBTITLE_FUNCTION_WORDS = frozenset(
+    {"a", "an", "the", "and", "or", "but", "nor", "of", "in", "on", "at", "for", "from", "to", "with"}
+    | {"without", "by", "about", "into", "over", "under", "between", "after", "before", "during"}
+    | {"how", "what", "why", "when", "where", "which", "who", "whom", "whose", "whether"}
+    | {"is", "are", "was", "were"}
+)
+"""English words that are never proper nouns: the only first words of a subtitle that Citing
+Medicine's lower-case rule may change ("Tunes: A systematic review" → "a"). Any other word keeps the
+data's case, as PubMed prints it, since a program cannot tell "Norway" from "Systematic"."""
 _SUBTITLE = re.compile(r"(:\s+)([A-Z][a-z]*)(?=[\s,;.]|$)")
 
 
@@ -74,65 +79,13 @@ def safe_html(fragment: str) -> str:
     return cleaned
 
 
-def _q(tag: str) -> str:
-    return f"{{{CSL_NS}}}{tag}"
-
-
-def _retrieval(element: ET.Element) -> bool:
-    """Whether `element` holds a "retrieved" term and the access date."""
-    terms = any(t.get("term") == "retrieved" for t in element.iter(_q("text")))
-    return terms and any(d.get("variable") == "accessed" for d in element.iter(_q("date")))
-
-
-def _normalise(xml: bytes, family: str) -> bytes:
-    """The style with the engine-neutral fixes described in the module docstring applied."""
-    ET.register_namespace("", CSL_NS)
-    root = ET.fromstring(xml)
-    for names in root.iter(_q("names")):
-        tags = [child.tag for child in names]
-        if _q("label") in tags and _q("name") not in tags:
-            names.insert(0, ET.Element(_q("name")))
-    # An edited book is listed under its editors: a style whose author macro has no substitute
-    # (nature.csl) would otherwise drop the editors altogether.
-    for macro in root.iter(_q("macro")):
-        if macro.get("name") == "author":
-            for names in macro.iter(_q("names")):
-                if names.get("variable") == "author" and names.find(_q("substitute")) is None:
-                    ET.SubElement(ET.SubElement(names, _q("substitute")), _q("names"), variable="editor")
-    # "Retrieved <date>, from" belongs to an access date, and an access date is what asks for it:
-    # the knowledge base stores one only for pages designed to change (APA 7 §9.16). Styles print
-    # it only for undated items, and some print "Retrieved" before a bare URL when there is no date.
-    for cond in list(root.iter(_q("if"))):
-        guards_issued = cond.get("match") == "none" and "issued" in (cond.get("variable") or "").split()
-        if guards_issued and _retrieval(cond):
-            cond.attrib.clear()
-            cond.set("variable", "accessed")
-    for parent in list(root.iter()):
-        if parent.tag == _q("if") and parent.get("variable") == "accessed":
-            continue
-        for i, child in enumerate(list(parent)):
-            if child.tag == _q("text") and child.get("term") == "retrieved" and _retrieval(parent):
-                choose = ET.Element(_q("choose"))
-                ET.SubElement(choose, _q("if"), variable="accessed").append(child)
-                parent.remove(child)
-                parent.insert(i, choose)
-    if family == "vancouver":
-        # Citing Medicine writes page ranges with a hyphen (51-9); CSL's default delimiter is "–".
-        locale = ET.Element(_q("locale"))
-        terms = ET.SubElement(locale, _q("terms"))
-        ET.SubElement(terms, _q("term"), name="page-range-delimiter").text = "-"
-        position = next((i for i, c in enumerate(root) if c.tag != _q("info")), len(root))
-        root.insert(position, locale)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
-
-
 @cache
 def prepared_style(style_id: str) -> Path:
     """A normalised copy of the style file that applies to `style_id` (its parent for a dependent
     style), written once into a folder shared by all processes (named by the content's hash)."""
     source = style_file(style_file(style_id).independent).path
     try:
-        data = _normalise(source.read_bytes(), _family(style_id))
+        data = patched_style(source.read_bytes(), style_id)
     except ET.ParseError as exc:
         raise CitationError(f"style {style_id!r} is not valid CSL: {exc}") from exc
     folder = Path(tempfile.gettempdir()) / f"mtkb-csl-{os.getuid()}"
@@ -147,18 +100,14 @@ def prepared_style(style_id: str) -> Path:
     return target
 
 
-def _family(style_id: str) -> str:
-    independent = style_file(style_id).independent
-    if independent in ("apa", "norsk-apa-manual") or independent.startswith("apa-"):
-        return "apa"
-    if independent.startswith("nlm-") or "vancouver" in independent:
-        return "vancouver"
-    return ""
+def _lower_function_word(match: re.Match[str]) -> str:
+    word = match.group(2)
+    return match.group(1) + (word.lower() if word.lower() in SUBTITLE_FUNCTION_WORDS else word)
 
 
 def adjust_item(item: dict[str, Any], style_id: str) -> dict[str, Any]:
     """The item as a style of `style_id`'s family needs it (see the module docstring)."""
-    family = _family(style_id)
+    family = style_family(style_id)
     if family == "apa":
         authors = {a.get("literal") for a in item.get("author", [])}
         if item.get("publisher") in authors:
@@ -168,7 +117,7 @@ def adjust_item(item: dict[str, Any], style_id: str) -> dict[str, Any]:
             item = {k: v for k, v in item.items() if k != "genre"}
     elif family == "vancouver" and item["type"] == "article-journal" and item.get("language") == "en":
         title = item.get("title", "")
-        item = {**item, "title": _SUBTITLE.sub(lambda m: m.group(1) + m.group(2).lower(), title)}
+        item = {**item, "title": _SUBTITLE.sub(_lower_function_word, title)}
     return item
 
 
@@ -207,6 +156,27 @@ def _resolve(style: str, locale: str) -> tuple[str, str]:
     return resolve_style(style), resolve_locale(locale)
 
 
+@dataclass(frozen=True)
+class EngineInput:
+    """Exactly what the engine is given for a style and locale: the items as the style's family needs
+    them, the prepared style file and the engine's locale (the referee gives citeproc-js the same)."""
+
+    items: list[dict[str, Any]]
+    style: Path
+    locale: str
+
+
+def engine_input(items: Sequence[dict[str, Any]], style: str, locale: str) -> EngineInput:
+    """The engine's input for CSL-JSON `items` in `style` and `locale`. Raises CitationError for an
+    unknown style or locale."""
+    style_id, locale_id = _resolve(style, locale)
+    adjusted = [adjust_item(copy.deepcopy(dict(item)), style_id) for item in items]
+    # APA is American English whatever the locale: its terms are the manual's ("(Eds.)", "ed."), and
+    # British English terms ("(Eds)", "edn") would break them. Norwegian and Nynorsk stay as asked.
+    engine_locale = "en-US" if locale_id == "en-GB" and style_family(style_id) == "apa" else locale_id
+    return EngineInput(adjusted, prepared_style(style_id), engine_locale)
+
+
 def format_items(
     items: Sequence[dict[str, Any]], style: str, locale: str, mode: str = "standalone"
 ) -> tuple[list[Formatted], dict[str, str]]:
@@ -219,12 +189,9 @@ def format_items(
     ids = [item["id"] for item in items]
     if len(set(ids)) != len(ids):
         raise CitationError("the same reference is given twice")
-    adjusted = [adjust_item(copy.deepcopy(dict(item)), style_id) for item in items]
-    groups = independent_groups(adjusted, numbered(style_id)) if mode == "standalone" else None
-    # APA is American English whatever the locale: its terms are the manual's ("(Eds.)", "ed."), and
-    # British English terms ("(Eds)", "edn") would break them. Norwegian and Nynorsk stay as asked.
-    engine_locale = "en-US" if locale_id == "en-GB" and _family(style_id) == "apa" else locale_id
-    result = run_citeproc(adjusted, prepared_style(style_id), engine_locale, mode, groups)
+    job = engine_input(items, style_id, locale_id)
+    groups = independent_groups(job.items, numbered(style_id)) if mode == "standalone" else None
+    result = run_citeproc(job.items, job.style, job.locale, mode, groups)
     cites = result["cites"]
     formatted, labels = [], {}
     for entry in result["entries"]:
@@ -246,21 +213,32 @@ def format_items(
     return formatted, labels
 
 
-def format_references(refs: Sequence[Reference], style: str, locale: str) -> dict[str, Formatted]:
+def csl_items(refs: Sequence[Reference], accessed: date | None = None) -> list[dict[str, Any]]:
+    """The CSL-JSON items of `refs`; with `accessed`, every web source (an item with a URL) carries
+    that access date, which the styles that ask for one print ("[cited ...]", "(Accessed: ...)")."""
+    return [to_csl_json(ref, accessed=accessed if ref.url else None) for ref in refs]
+
+
+def format_references(
+    refs: Sequence[Reference], style: str, locale: str, accessed: date | None = None
+) -> dict[str, Formatted]:
     """Each reference formatted on its own (as if it were the only one cited: no number in front of
     a numbered style's entry, "(1)" as its in-text form), all in one engine run. Keyed by reference
-    key. Raises CitationError for an unknown style or locale, or a failed run."""
-    formatted, _ = format_items([to_csl_json(ref) for ref in refs], style, locale)
+    key. `accessed`: the day web sources were read (see `csl_items`). Raises CitationError for an
+    unknown style or locale, or a failed run."""
+    formatted, _ = format_items(csl_items(refs, accessed), style, locale)
     return {f.key: f for f in formatted}
 
 
 def format_bibliography(
-    refs: Sequence[Reference], style: str, locale: str
+    refs: Sequence[Reference], style: str, locale: str, accessed: date | None = None
 ) -> tuple[list[Formatted], str, str]:
-    """A bibliography of `refs`, cited in the order given: entries sorted or numbered as the style
-    says (a numbered entry's text starts with its number), plus the whole bibliography as text (one
-    entry a line) and as HTML (one `div class="csl-entry"` each). Raises CitationError as above."""
-    formatted, labels = format_items([to_csl_json(ref) for ref in refs], style, locale, "bibliography")
+    """A bibliography of `refs`, cited in the order given, in one engine run: entries sorted,
+    disambiguated (2016a, 2016b) or numbered as the style says (a numbered entry's text starts with
+    its number), each with its in-text citation as cited in this list, plus the whole bibliography as
+    text (one entry a line) and as HTML (one `div class="csl-entry"` each). Raises CitationError as
+    above."""
+    formatted, labels = format_items(csl_items(refs, accessed), style, locale, "bibliography")
     entries = []
     for f in formatted:
         label = labels.get(f.key)

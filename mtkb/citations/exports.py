@@ -128,6 +128,10 @@ RIS_TYPES = {
 }
 
 
+RIS_OTHERS = "et al."
+"""The last AU of an author list that ended in "and others" (RIS has no marker of its own)."""
+
+
 def _ris_name(person: Person) -> str:
     return person.display()
 
@@ -144,7 +148,8 @@ def ris_entry(ref: Reference) -> dict[str, Any]:
         entry["authors"] = [_ris_name(p) for p in ref.editors]  # RIS: an edited book's AU is its editor
     else:
         if ref.authors:
-            entry["authors"] = [_ris_name(p) for p in ref.authors]
+            more = [RIS_OTHERS] if ref.authors_incomplete else []
+            entry["authors"] = [*(_ris_name(p) for p in ref.authors), *more]
         if ref.editors:
             entry["secondary_authors"] = [_ris_name(p) for p in ref.editors]
     container = ref.journal or ref.booktitle

@@ -143,7 +143,8 @@ def cite_recommendation(
     `version`, of that version of it in mtkb: its number, date and permalink go into the citation (CSL
     `version`, and the permalink as the address).
     `style` is "helsedirektoratet" (Helsedirektoratet's form) or any CSL style (apa, vancouver ...),
-    which gets the page as a web document with that access date. Raises CitationError for an unknown
+    which gets the page as a web document dated by its last professional change, with that access
+    date. Raises CitationError for an unknown
     style or locale."""
     locale = resolve_locale(locale)
     day = accessed or date.today()
@@ -158,6 +159,11 @@ def cite_recommendation(
         "type": "webpage",
         "title": rec.title or ref.title,
     }
+    changed = rec.last_professional_change
+    if changed:
+        # A web page is dated by its last update (APA 7 §9.14): for a recommendation, the last
+        # professional change Helsedirektoratet states on it, not the year the guideline appeared.
+        item["issued"] = {"date-parts": [[changed.year, changed.month, changed.day]]}
     for name in ("genre", "container-title", "note"):
         item.pop(name, None)
     if version is not None:
