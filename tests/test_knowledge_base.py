@@ -128,7 +128,13 @@ def test_cochrane_2022_motivation_and_depression(corpus: Corpus) -> None:
 def test_ghetti_reference(corpus: Corpus) -> None:
     ref = corpus.references["ghetti2022cochrane"]
     assert ref.doi == "10.1002/14651858.CD012576.pub3"
-    assert ref.number == "CD012576"
+    # Cochrane Database Syst Rev 2022 May 9;2022(5):CD012576 (PubMed Central PMC9082681)
+    assert (ref.volume, ref.number, ref.pages, ref.fields.get("pmcid")) == (
+        "2022",
+        "5",
+        "CD012576",
+        "PMC9082681",
+    )
     assert ref.title == "Music therapy for people with substance use disorders"
     assert [p.family for p in ref.authors] == [
         "Ghetti",
@@ -359,6 +365,43 @@ def test_reports_with_unknown_titles_are_not_given_one(corpus: Corpus) -> None:
 def test_other_evidence_numbers(corpus: Corpus, item_id: str, studies: int, participants: int | None) -> None:
     item = evidence(corpus, item_id)
     assert (item.studies, item.participants) == (studies, participants)
+
+
+def test_geretsegger_2017_has_its_six_authors(corpus: Corpus) -> None:
+    ref = corpus.references["geretsegger2017cochrane"]
+    assert [p.family for p in ref.authors] == [
+        "Geretsegger",
+        "Mössler",
+        "Bieleninik",
+        "Chen",
+        "Heldal",
+        "Gold",
+    ]
+    assert not ref.authors_incomplete
+    assert (ref.volume, ref.number, ref.pages, ref.pmid) == ("5", "5", "CD004025", "28553702")
+
+
+def test_hohmann_2017_volume_and_issue(corpus: Corpus) -> None:
+    ref = corpus.references["hohmann2017plosone"]
+    assert (ref.volume, ref.number, ref.pages, ref.month) == ("12", "11", "e0187363", 11)
+
+
+def test_dok8_title_is_the_documents_own_nynorsk_title(corpus: Corpus) -> None:
+    ref = corpus.references["dok8_97S2017"]
+    assert ref.title is not None and ref.title.startswith("Representantforslag frå stortingsrepresentantane")
+    assert ref.title.endswith("og å auke den nasjonale utdanningskapasiteten")
+
+
+def test_corporate_institutions_are_listed_separately(corpus: Corpus) -> None:
+    for key in ("dale2019mestre", "selbekk2019sandnes"):
+        raw = corpus.references[key].fields["institution"]
+        assert raw.startswith("{") and "} and {" in raw, (key, raw)
+
+
+def test_no_title_begins_with_a_hyphen(corpus: Corpus) -> None:
+    for ref in corpus.references.values():
+        assert not (ref.title or "").startswith("-"), ref.key
+    assert corpus.references["dale2019mestre"].title == "–Jeg tenker at musikkterapi er å mestre"
 
 
 def test_mays_2008(corpus: Corpus) -> None:
