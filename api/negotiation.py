@@ -13,7 +13,7 @@ from api.errors import ApiProblem
 from api.serializers import jsonld
 
 FORMATS = {"json": render.JSON, "jsonld": jsonld.JSONLD, "text": citing.BIBLIOGRAPHY, **citing.EXPORT_FORMATS}
-JSONLD_BUILDERS = {"recommendation", "guideline", "reference", "evidence"}
+JSONLD_BUILDERS = {"recommendation", "guideline", "reference", "evidence", "service"}
 
 
 def _accepted() -> list[tuple[str, float]]:
@@ -72,6 +72,8 @@ def jsonld_for(record_type: str, record: dict[str, Any]) -> dict[str, Any]:
         return jsonld.guideline(record)
     if record_type == "reference":
         return jsonld.reference(record)
+    if record_type == "service":
+        return jsonld.service(record)
     return jsonld.evidence(record)
 
 

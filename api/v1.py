@@ -8,7 +8,7 @@ from flask import Blueprint, Flask
 from flask_restx import Api
 
 from api.errors import to_problem
-from api.namespaces import bibliography, health, recommendations, references, root, search, styles
+from api.namespaces import bibliography, health, recommendations, references, root, search, services, styles
 from api.namespaces.collections import collection
 
 
@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     )
     api.add_namespace(collection("reports", "report", "Norwegian user-experience reports"))
     api.add_namespace(collection("facts", "fact", "Key figures and procedure codes"))
+    api.add_namespace(services.ns)
     api.add_namespace(references.ns)
     api.add_namespace(bibliography.ns)
     api.add_namespace(styles.ns)
