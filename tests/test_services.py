@@ -3,6 +3,7 @@ the type in search with its county and level facets, the links between services,
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from flask.testing import FlaskClient
 from mtkb.corpus import Corpus
 from mtkb.records import Report, Service
 from mtkb.schemas.service import COUNTIES
+
+from .conftest import KB_DIR
 
 PROBLEM = "application/problem+json"
 
@@ -121,3 +124,36 @@ def test_cited_by_names_the_services(client: FlaskClient) -> None:
 def test_root_links_the_services(client: FlaskClient) -> None:
     links = client.get("/api/v1/").get_json()["links"]
     assert links["services"].endswith("/api/v1/services")
+
+
+NUMBER = re.compile(r"(?<![\w-])\d+(?:[.,]\d+)?")
+NEW_FACTS = (
+    "hva-er-musikkterapi",
+    "musikkterapi-i-fact-innlandet",
+    "polyfon-kunnskapsklynge",
+    "uib-kunnskapsbeskrivelse-rusfeltet",
+    "nettverk-delmal-medlemmer",
+    "workshop-brukerorganisasjoner",
+    "interpellasjon-toppe-2019",
+    "informasjon-om-musikkterapi",
+)
+
+
+def test_every_number_in_a_service_or_new_fact_has_a_source(corpus: Corpus) -> None:
+    """A number in the text of a service (or of the facts added with them) stands in its own front matter
+    or in a reference it rests on (a field, or the note of how the reference was checked)."""
+    items = [i for i in corpus.items.values() if isinstance(i, Service) or i.id in NEW_FACTS]
+    assert len(items) >= 12 + len(NEW_FACTS)
+    unsourced = []
+    for item in items:
+        text = (KB_DIR.parent / item.origin.path).read_text(encoding="utf-8")
+        front, body = text.split("---", 2)[1], text.split("---", 2)[2]
+        sourced = NUMBER.findall(front)
+        for key in item.linked_keys():
+            ref = corpus.references[key]
+            sourced += NUMBER.findall(
+                " ".join(str(v) for v in (ref.year, ref.date, ref.title, ref.note, ref.sources))
+            )
+        body = re.sub(r"`[^`]*`|\[@[^\]]*\]", "", body)  # item ids and citation keys are not numbers
+        unsourced += [f"{item.origin.path}: {n}" for n in NUMBER.findall(body) if n not in sourced]
+    assert unsourced == [], "\n".join(unsourced)
