@@ -99,7 +99,7 @@ def test_the_api_serves_both_summaries(client: FlaskClient) -> None:
 def test_what_is_music_therapy_is_its_own_resource(client: FlaskClient) -> None:
     item = client.get("/api/v1/facts/hva-er-musikkterapi").get_json()
     assert item["title"] == "Hva er musikkterapi?"
-    assert "lytte til" in item["statement"] and "spille eller synge" in item["statement"]
+    assert "lytte til" in item["summary_nb"] and "spille eller synge" in item["summary_nb"]
     assert item["references"]  # each sentence rests on a public page
     page = client.get("/facts/hva-er-musikkterapi")
     assert page.status_code == 200 and "Hva er musikkterapi?" in page.get_data(as_text=True)
