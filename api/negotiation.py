@@ -20,7 +20,7 @@ FORMATS = {
     "text": citing.BIBLIOGRAPHY,
     **citing.EXPORT_FORMATS,
 }
-JSONLD_BUILDERS = {"recommendation", "guideline", "reference", "evidence"}
+JSONLD_BUILDERS = {"recommendation", "guideline", "reference", "evidence", "service"}
 FHIR_BUILDERS = {"recommendation", "reference", "evidence"}
 
 
@@ -80,6 +80,8 @@ def jsonld_for(record_type: str, record: dict[str, Any]) -> dict[str, Any]:
         return jsonld.guideline(record)
     if record_type == "reference":
         return jsonld.reference(record)
+    if record_type == "service":
+        return jsonld.service(record)
     return jsonld.evidence(record)
 
 

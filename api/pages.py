@@ -62,6 +62,7 @@ COLLECTIONS = {
     "evidence": "evidence",
     "report": "reports",
     "fact": "facts",
+    "service": "services",
     "reference": "references",
 }
 """The page path for each record type: `/recommendations/<id>` ... `/references/<key>`."""
@@ -335,6 +336,9 @@ def _context(record_type: str, record: dict[str, Any]) -> dict[str, Any]:
         ]
     elif record_type == "guideline":
         context["recommendations"] = [build.record("recommendation", r) for r in record["recommendations"]]
+    elif record_type == "service":
+        context["service_reports"] = [build.record("report", r) for r in record["reports"]]
+        context["service_facts"] = [build.record("fact", f) for f in record["facts"]]
     return context
 
 

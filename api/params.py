@@ -8,11 +8,12 @@ from functools import cache
 from typing import Any
 
 from flask import current_app, request
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from api import config
 from api.errors import ApiProblem
 from mtkb import ALL_TYPES
+from mtkb.schemas.service import COUNTIES, LEVELS, SETTINGS
 
 FORMAT_HELP = (
     "Representation for clients that cannot set Accept: json, jsonld, or fhir (FHIR R5, for references, "
@@ -76,6 +77,30 @@ class RecommendationListArgs(PageArgs):
     )
     setting = fields.String(load_default=None)
     lang = fields.String(load_default=None, validate=validate.OneOf(("nb", "nn", "en")))
+
+
+class ServiceListArgs(PageArgs):
+    county = fields.String(
+        load_default=None,
+        validate=validate.OneOf(
+            COUNTIES, error="must be one of the counties since 1 January 2024: {choices}"
+        ),
+        metadata={"description": "County (in force since 1 January 2024), e.g. Vestland"},
+    )
+    municipality = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    level = fields.String(load_default=None, validate=validate.OneOf(LEVELS))
+    setting = fields.String(
+        load_default=None, validate=validate.OneOf(SETTINGS), metadata={"description": "Team type or setting"}
+    )
+
+    @pre_load
+    def county_as_written(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """A county matches whatever its case (`vestland`, `VESTLAND`): it is a name, not a code."""
+        county = data.get("county")
+        if isinstance(county, str):
+            named = {c.casefold(): c for c in COUNTIES}
+            data = {**data, "county": named.get(" ".join(county.split()).casefold(), county)}
+        return data
 
 
 class ReferenceListArgs(PageArgs):

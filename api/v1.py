@@ -17,6 +17,7 @@ from api.namespaces import (
     references,
     root,
     search,
+    services,
     styles,
 )
 from api.namespaces.collections import collection
@@ -52,6 +53,7 @@ def init_app(app: Flask) -> None:
     )
     api.add_namespace(collection("reports", "report", "Norwegian user-experience reports"))
     api.add_namespace(collection("facts", "fact", "Key figures and procedure codes"))
+    api.add_namespace(services.ns)
     api.add_namespace(references.ns)
     api.add_namespace(bibliography.ns)
     api.add_namespace(styles.ns)

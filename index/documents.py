@@ -13,12 +13,12 @@ from whoosh.formats import Positions
 from index.analysis import PLAIN_WORD, WordList, english, fold, folded, norwegian, split_languages
 from index.concepts import concept_index
 from mtkb.prose import plain_text
-from mtkb.records import Evidence, Fact, Item, Recommendation, Reference, Report
+from mtkb.records import Evidence, Fact, Item, Recommendation, Reference, Report, Service
 
 TITLE_BOOST = 3.0
 AUTHOR_BOOST = 2.0
 TEXT_FIELDS = ("title_nb", "title_en", "body_nb", "body_en", "author")
-FACET_FIELDS = ("type", "decade", "grade", "strength", "lang")
+FACET_FIELDS = ("type", "decade", "grade", "strength", "lang", "county", "level")
 
 
 class FastPositions(Positions):
@@ -80,6 +80,9 @@ def make_schema() -> Schema:
         grade=ID,
         strength=ID,
         lang=ID,
+        county=ID,  # a service's county, as written (Vestland, Møre og Romsdal)
+        level=ID,  # a service's first (main) level: facets count one value per document
+        levels=_keywords(),  # every level of a service, for `level:` in queries
         display=STORED,  # title and text as shown, for snippets
     )
 
@@ -105,6 +108,17 @@ def _item_text(item: Item) -> list[str]:
         ]
     elif isinstance(item, Fact):
         parts += [item.statement, str(item.value or "")]
+    elif isinstance(item, Service):
+        parts += [
+            item.organisation,
+            item.unit or "",
+            item.municipality or "",
+            item.county or "",
+            " ".join(item.settings),
+            " ".join(item.target_groups),
+        ]
+    if item.summary_nb:
+        parts.append(item.summary_nb)
     return parts
 
 
@@ -164,5 +178,10 @@ def document(record: Item | Reference) -> IndexDocument:
         fields["year"], fields["decade"] = year, f"{year // 10 * 10}s"
     if isinstance(record, Recommendation):
         fields["grade"], fields["strength"] = record.grade.code, record.strength.value
+    if isinstance(record, Service):
+        if record.county:
+            fields["county"] = record.county
+        if record.levels:
+            fields["level"], fields["levels"] = record.levels[0], " ".join(record.levels)
     words.update(PLAIN_WORD.findall(fold(authors)))
     return IndexDocument(fields, words)

@@ -28,6 +28,8 @@ PUBLIC_FIELDS = {
     "id": ("id",),
     "concepts": ("concepts",),
     "decade": ("decade",),
+    "county": ("county",),
+    "level": ("levels",),
 }
 """Field names a query may use, and the index fields each stands for."""
 

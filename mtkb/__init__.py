@@ -4,7 +4,7 @@ Records, their schemas, the Markdown and BibTeX sources they are read from, the 
 citation formatting. Nothing here imports Flask or whoosh.
 """
 
-ITEM_TYPES = ("guideline", "recommendation", "evidence", "report", "fact")
+ITEM_TYPES = ("guideline", "recommendation", "evidence", "report", "fact", "service")
 """Knowledge item types, in the order they are listed everywhere."""
 
 ALL_TYPES = (*ITEM_TYPES, "reference")

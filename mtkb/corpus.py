@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mtkb import ITEM_TYPES
 from mtkb.errors import ContentError, ContentProblem
-from mtkb.records import Evidence, Guideline, Item, Recommendation, Reference
+from mtkb.records import Evidence, Guideline, Item, Recommendation, Reference, Service
 from mtkb.sources.bibtex import load_bibliography
 from mtkb.sources.markdown import load_item
 
@@ -128,6 +128,9 @@ def _links(item: Item) -> list[tuple[str, int, str, str]]:
             links += [(name, _line(item, name, i), e, "evidence") for i, e in enumerate(getattr(item, name))]
     if isinstance(item, Evidence) and item.superseded_by:
         links.append(("superseded_by", _line(item, "superseded_by"), item.superseded_by, "evidence"))
+    service = getattr(item, "service", None)  # reports and facts about a service
+    if service:
+        links.append(("service", _line(item, "service"), service, "service"))
     return links
 
 
@@ -186,9 +189,10 @@ def _field_line_of_key(item: Item, key: str) -> int:
 
 
 def _derive_relations(corpus: Corpus) -> None:
-    """Fill the reverse links: a guideline's recommendations, what an evidence item supersedes, and
-    which items cite a reference."""
+    """Fill the reverse links: a guideline's recommendations, what an evidence item supersedes, a
+    service's reports and facts, and which items cite a reference."""
     recs: dict[str, list[str]] = {}
+    about: dict[tuple[str, str], list[str]] = {}  # (service id, "report" or "fact") -> item ids
     supersedes: dict[str, list[str]] = {}
     cited_by: dict[str, list[str]] = {}
     for item in corpus.items.values():
@@ -196,6 +200,9 @@ def _derive_relations(corpus: Corpus) -> None:
             recs.setdefault(item.guideline, []).append(item.id)
         if isinstance(item, Evidence) and item.superseded_by:
             supersedes.setdefault(item.superseded_by, []).append(item.id)
+        service = getattr(item, "service", None)
+        if service:
+            about.setdefault((service, item.type), []).append(item.id)
         for key in item.linked_keys():
             cited_by.setdefault(key, []).append(item.id)
     for item_id, item in corpus.items.items():
@@ -203,6 +210,9 @@ def _derive_relations(corpus: Corpus) -> None:
             corpus.items[item_id] = replace(item, recommendations=tuple(sorted(recs.get(item_id, ()))))
         elif isinstance(item, Evidence):
             corpus.items[item_id] = replace(item, supersedes=tuple(sorted(supersedes.get(item_id, ()))))
+        elif isinstance(item, Service):
+            reports, facts = about.get((item_id, "report"), ()), about.get((item_id, "fact"), ())
+            corpus.items[item_id] = replace(item, reports=tuple(sorted(reports)), facts=tuple(sorted(facts)))
     for key, ref in corpus.references.items():
         if key in cited_by:
             corpus.references[key] = replace(ref, cited_by=tuple(sorted(cited_by[key])))

@@ -64,6 +64,7 @@ class Item:
     updated: date
     verification: Verification
     summary_en: str | None = None
+    summary_nb: str | None = None  # plain-language Norwegian (klarspråk)
     aliases: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     corrections: tuple[Correction, ...] = ()
@@ -193,6 +194,7 @@ class Report(Item):
     setting: str
     institution: str | None = None
     municipality: str | None = None
+    service: str | None = None  # id of the service the report is about
     method: str | None = None
     informants: Informants | None = None
     themes: tuple[str, ...] = ()
@@ -210,6 +212,31 @@ class Fact(Item):
     year: int | None = None
     valid_from: date | None = None
     valid_to: date | None = None
+    service: str | None = None  # id of the service the fact is about
+
+
+@dataclass(frozen=True, kw_only=True)
+class Service(Item):
+    """A place where music therapy is offered: an organisation's unit, where it is and what it offers.
+    No address, phone number or opening hours: those change, and the sources do not give them."""
+
+    organisation: str
+    unit: str | None = None
+    municipality: str | None = None
+    county: str | None = None  # one of the counties in force since 1 January 2024
+    county_in_source: str | None = None  # the source's own wording where it names an older county
+    levels: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()  # rus, psykisk helse
+    settings: tuple[str, ...] = ()
+    target_groups: tuple[str, ...] = ()
+    since: int | None = None
+    status: str = "unknown"
+    as_of: int | None = None  # the year of the newest public source that describes the offer
+    url: str | None = None
+    last_checked: date
+    unknown_fields: tuple[str, ...] = ()  # what no public source gives (address, phone, opening hours ...)
+    reports: tuple[str, ...] = ()  # derived by the corpus: ids of the reports about this service
+    facts: tuple[str, ...] = ()  # derived by the corpus: ids of the facts about this service
 
 
 @dataclass(frozen=True, slots=True)

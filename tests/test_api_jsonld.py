@@ -72,6 +72,8 @@ def check_node(node: dict[str, Any]) -> None:
         "/api/v1/references/kielland2015kommunalt",
         "/api/v1/references/hdir2016rus",
         "/api/v1/evidence/cochrane-2022-rus",
+        "/api/v1/services/fact-gamle-oslo",
+        "/api/v1/services/tyrili-kampen",
     ],
 )
 def test_every_property_is_allowed_by_schema_org(client: FlaskClient, url: str) -> None:

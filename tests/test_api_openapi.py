@@ -6,8 +6,17 @@ import pytest
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
-from api.params import PageArgs, RecommendationItemArgs, RecommendationListArgs, ReferenceListArgs, SearchArgs
+from api.params import (
+    PageArgs,
+    RecommendationItemArgs,
+    RecommendationListArgs,
+    ReferenceListArgs,
+    SearchArgs,
+    ServiceListArgs,
+)
+from mtkb import ITEM_TYPES
 from mtkb.schemas import SCHEMAS
+from mtkb.schemas.service import COUNTIES, LEVELS, SETTINGS
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +45,7 @@ def test_swagger_ui_is_served(client: FlaskClient) -> None:
         ("Evidence", "evidence"),
         ("Report", "report"),
         ("Fact", "fact"),
+        ("Service", "service"),
         ("Reference", "reference"),
     ],
 )
@@ -52,6 +62,7 @@ def test_models_match_marshmallow_schemas(spec: dict, name: str, schema: str) ->
         ("/references", ReferenceListArgs),
         ("/search", SearchArgs),
         ("/evidence", PageArgs),
+        ("/services", ServiceListArgs),
         ("/recommendations/{ident}", RecommendationItemArgs),
     ],
 )
@@ -59,6 +70,17 @@ def test_every_parameter_is_documented(spec: dict, path: str, args) -> None:
     params = spec["paths"][path]["get"]["parameters"]
     documented = {p["name"] for p in params if p["in"] == "query"}
     assert documented == set(args().fields)
+
+
+def test_type_and_service_enums(spec: dict) -> None:
+    """The item types everywhere they are an enum: search's `type` filter names `service` too, and the
+    service filters list the counties since 2024, the levels and the settings."""
+    search = {p["name"]: p for p in spec["paths"]["/search"]["get"]["parameters"]}
+    assert search["type"]["enum"] == [*ITEM_TYPES, "reference"]
+    services = {p["name"]: p for p in spec["paths"]["/services"]["get"]["parameters"]}
+    assert services["county"]["enum"] == list(COUNTIES) and "Vestland" in services["county"]["enum"]
+    assert "Hordaland" not in services["county"]["enum"]
+    assert services["level"]["enum"] == list(LEVELS) and services["setting"]["enum"] == list(SETTINGS)
 
 
 def test_errors_are_documented(spec: dict) -> None:

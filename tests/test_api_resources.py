@@ -187,7 +187,7 @@ def test_search_finds_the_cochrane_review_with_highlight_and_facets(client: Flas
     hit = next(h for h in body["hits"] if h["id"] == "cochrane-2022-rus")
     assert hit["type"] == "evidence" and "<mark>craving</mark>" in hit["snippet"]
     assert body["facets"]["type"]["evidence"] >= 1
-    assert set(body["facets"]) == {"type", "decade", "grade", "strength", "lang"}
+    assert set(body["facets"]) == {"type", "decade", "grade", "strength", "lang", "county", "level"}
 
 
 def test_search_by_type_sort_and_suggestion(client: FlaskClient) -> None:

@@ -57,7 +57,8 @@ def _assert_clean(text: str, where: str) -> None:
     assert "None" not in text and "nan" not in text.split(), f"None in {where}: {text}"
     assert "  " not in text, f"doubled space in {where}: {text!r}"
     assert text == text.strip(), f"untrimmed: {where}"
-    assert not re.search(r"(^|\s)\d+\.[^\s\d]", text), f"number glued to the entry in {where}: {text}"
+    # a number glued to what follows ("1.Author"); a quoted title may end in a year ("... 2019.”")
+    assert not re.search(r"(^|\s)\d+\.[^\s\d”\"’»]", text), f"number glued to the entry in {where}: {text}"
     assert "<" not in text or "<" in where, f"markup in text output {where}: {text}"
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from click.testing import Result
 from flask.testing import FlaskCliRunner
 
+from mtkb import ITEM_TYPES
+
 from .conftest import DATA, KB_DIR, REFERENCES_DIR
 
 BROKEN = DATA / "content" / "broken"
@@ -30,9 +32,10 @@ def test_check_real_content(runner: FlaskCliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     found = counts(result.stdout)
-    assert list(found) == ["guideline", "recommendation", "evidence", "report", "fact", "reference"]
+    assert list(found) == [*ITEM_TYPES, "reference"]
     assert found["guideline"] >= 3 and found["recommendation"] >= 3 and found["evidence"] >= 7
     assert found["report"] >= 7 and found["fact"] >= 8 and found["reference"] >= 25
+    assert found["service"] >= 12
 
 
 def test_check_valid_fixture_counts(runner: FlaskCliRunner) -> None:
@@ -44,6 +47,7 @@ def test_check_valid_fixture_counts(runner: FlaskCliRunner) -> None:
         "evidence": 2,
         "report": 1,
         "fact": 1,
+        "service": 1,
         "reference": 5,
     }
 
@@ -61,7 +65,7 @@ def test_check_broken_content_names_every_problem(runner: FlaskCliRunner) -> Non
     # a Markdown file missing a required field
     assert "kb/facts/mangler-felt.md:2: statement: Missing data for required field." in errors
     # a citation of an unknown key, at the citation's line
-    assert "kb/evidence/ukjent-sitat.md:20: unknown reference key 'nosuchkey'" in errors
+    assert "kb/evidence/ukjent-sitat.md:21: unknown reference key 'nosuchkey'" in errors
     # a broken superseded_by link, at the field's line
     assert "kb/evidence/erstattet-feil.md:16: superseded_by: evidence 'finnes-ikke' does not exist" in errors
     assert errors[-1] == "13 problem(s)"
@@ -77,6 +81,7 @@ def test_check_broken_content_still_counts_the_good_items(runner: FlaskCliRunner
         "evidence": 1,
         "report": 1,
         "fact": 1,
+        "service": 0,
         "reference": 6,
     }
 
@@ -117,7 +122,7 @@ def test_strict_build_fails_and_keeps_the_previous_index(runner: FlaskCliRunner,
         ]
     )
     assert first.exit_code == 0, first.output
-    assert "indexed 11, rejected 0" in first.stdout
+    assert "indexed 12, rejected 0" in first.stdout
     before = os.readlink(index / "current")
 
     result = runner.invoke(

@@ -10,7 +10,7 @@ import pytest
 
 from mtkb.corpus import Corpus, load_corpus
 from mtkb.errors import ContentError
-from mtkb.records import Evidence, Guideline
+from mtkb.records import Evidence, Guideline, Service
 
 from .conftest import DATA
 
@@ -50,9 +50,10 @@ def test_valid_set_has_no_problems(valid: Corpus) -> None:
         "evidence": 2,
         "report": 1,
         "fact": 1,
+        "service": 1,
         "reference": 5,
     }
-    assert valid.entries_seen == 11
+    assert valid.entries_seen == 12
     valid.raise_for_problems()  # nothing to raise
 
 
@@ -60,6 +61,14 @@ def test_guideline_lists_its_recommendations(valid: Corpus) -> None:
     guideline = valid.items["test-retningslinje"]
     assert isinstance(guideline, Guideline)
     assert guideline.recommendations == ("test-anbefaling",)
+
+
+def test_service_lists_its_reports(valid: Corpus) -> None:
+    service = valid.items["test-tilbud"]
+    assert isinstance(service, Service)
+    assert service.reports == ("test-rapport-2019",)
+    assert service.county == "Rogaland" and service.levels == ("kommune",)
+    assert valid.references["roe2019report"].cited_by == ("test-rapport-2019", "test-tilbud")
 
 
 def test_evidence_knows_what_it_supersedes(valid: Corpus) -> None:
@@ -77,7 +86,7 @@ def test_references_know_who_cites_them(valid: Corpus) -> None:
         "test2016guide": ("test-anbefaling", "test-retningslinje"),
         "doe2010book": ("test-anbefaling",),  # guideline_references and two citations: once
         "roe2022review": ("test-anbefaling", "test-oversikt-2022"),
-        "roe2019report": ("test-rapport-2019",),
+        "roe2019report": ("test-rapport-2019", "test-tilbud"),
         "unused2020web": (),
     }
 

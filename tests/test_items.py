@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mtkb import records
+from mtkb import ITEM_TYPES, records
 from mtkb.errors import ContentError
 from mtkb.prose import find_citations, plain_text, render_html
 from mtkb.records import Citation
@@ -239,16 +239,12 @@ def test_missing_nested_field_points_at_its_parent(tmp_path: Path) -> None:
 
 def test_missing_type(tmp_path: Path) -> None:
     text = drop_field(fixture_text("fact"), "type")
-    assert problems(tmp_path, text) == [
-        f"{DISPLAY}:2: type must be one of guideline, recommendation, evidence, report, fact; got None"
-    ]
+    assert problems(tmp_path, text) == [f"{DISPLAY}:2: type must be one of {', '.join(ITEM_TYPES)}; got None"]
 
 
 def test_unknown_type_at_its_line(tmp_path: Path) -> None:
     text, found = variant_problems(tmp_path, "fact", "type: fact", "type: faktum")
-    assert found == [
-        f"{DISPLAY}:3: type must be one of guideline, recommendation, evidence, report, fact; got 'faktum'"
-    ]
+    assert found == [f"{DISPLAY}:3: type must be one of {', '.join(ITEM_TYPES)}; got 'faktum'"]
 
 
 def test_every_problem_reported_in_line_order(tmp_path: Path) -> None:

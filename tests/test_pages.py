@@ -31,6 +31,9 @@ PAGES = [
     "/guidelines/rus-behandling-rehabilitering",
     "/reports/rapport-sandnes-2019",
     "/facts/prosedyrekode-ibbe10",
+    "/facts/hva-er-musikkterapi",
+    "/services/fact-gamle-oslo",
+    "/services/dalane-dps",
     "/references/ghetti2022cochrane",
     "/privacy",
     "/widget-example",
@@ -122,6 +125,29 @@ def test_english_furniture_with_norwegian_content_marked(client: FlaskClient) ->
     nb = Page(client.get("/recommendations/musikkterapi-rusbehandling").get_data(as_text=True))
     assert nb.lang_of("Helsedirektoratet's 2016 substance use guideline") == "en"  # summary_en
     assert nb.lang_of("Styrke") == "nb"
+
+
+def test_summary_in_the_page_language_first(client: FlaskClient) -> None:
+    """A Norwegian page leads with the plain Norwegian summary; an English page with the English one; the
+    other is marked with its own language."""
+    nb_html = client.get("/evidence/cochrane-2022-rus").get_data(as_text=True)
+    en_html = client.get("/evidence/cochrane-2022-rus?lang=en").get_data(as_text=True)
+    plain, english = "Forskere samlet 21 forsøk", "The 2022 Cochrane review (Ghetti et al.)"
+    assert nb_html.index(plain) < nb_html.index(english) and en_html.index(english) < en_html.index(plain)
+    assert Page(nb_html).lang_of(plain) == "nb" and Page(en_html).lang_of(plain) == "nb"
+    assert Page(nb_html).lang_of(english) == "en" and Page(en_html).lang_of(english) == "en"
+    card = client.get("/recommendations/musikkterapi-rusbehandling").get_data(as_text=True)
+    assert 'class="summary" lang="nb"' in card  # the evidence cards follow the page language too
+
+
+def test_service_page(client: FlaskClient) -> None:
+    html = client.get("/services/sandnes-mestringsenheten").get_data(as_text=True)
+    page = Page(html)
+    assert page.lang_of("Mestringsenheten") == "nb" and "Rogaland" in html
+    assert 'href="/reports/rapport-sandnes-2019"' in html  # the service lists its reports
+    assert "adresse, telefon, åpningstider" in html  # unknown stays unknown, and says so
+    report = client.get("/reports/rapport-sandnes-2019").get_data(as_text=True)
+    assert 'href="/services/sandnes-mestringsenheten"' in report
 
 
 def test_links_keep_the_page_language(client: FlaskClient) -> None:
@@ -327,6 +353,7 @@ type: recommendation
 title: 'Anbefaling {HOSTILE}'
 lang: nb
 summary_en: '<iframe src="javascript:alert(3)"></iframe>'
+summary_nb: '<img src=x onerror=alert(5)>'
 updated: 2026-01-15
 aliases: [gammel-r]
 references: [evil2020]
@@ -359,6 +386,7 @@ type: evidence
 title: 'Oversikt {HOSTILE}'
 lang: nb
 summary_en: '{HOSTILE}'
+summary_nb: 'Kort: {HOSTILE}'
 updated: 2026-01-15
 verification: {{status: unverified, sources: []}}
 organisation: '{HOSTILE}'

@@ -15,6 +15,7 @@ from api.namespaces.versions import add_version_routes
 from api.negotiation import negotiate_reference
 from api.params import CitationArgs, PageArgs, ReferenceItemArgs, ReferenceListArgs, read_args
 from api.render import json_response, page
+from mtkb import ITEM_TYPES
 
 ns = Namespace("references", description="Bibliographic references (BibTeX entries); the key is the id")
 model = models.for_type(ns, "reference")
@@ -120,7 +121,7 @@ class ReferenceCitedBy(Resource):
         build = current_build()
         items = []
         for ident in ref["cited_by"]:
-            for record_type in ("guideline", "recommendation", "evidence", "report", "fact"):
+            for record_type in ITEM_TYPES:
                 record = build.record(record_type, ident)
                 if record is not None:
                     items.append({"type": record_type, "id": ident, "title": record["title"]})

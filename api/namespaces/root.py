@@ -31,6 +31,7 @@ COLLECTIONS = (
     "evidence",
     "reports",
     "facts",
+    "services",
     "references",
     "search",
     "health",

@@ -1,4 +1,4 @@
-"""schema.org JSON-LD for recommendations, guidelines, evidence and references.
+"""schema.org JSON-LD for recommendations, guidelines, evidence, references and services.
 
 Only properties that schema.org allows on each type are used (a test checks them against the
 vocabulary). Grades map onto schema.org's evidence levels: A is EvidenceLevelA, B EvidenceLevelB,
@@ -133,4 +133,32 @@ def evidence(item: dict[str, Any]) -> dict[str, Any]:
     }
     if item.get("summary_en"):
         out["abstract"] = item["summary_en"]
+    return out
+
+
+def service(item: dict[str, Any]) -> dict[str, Any]:
+    """A service as a schema.org MedicalClinic offering music therapy (`availableService`). Its place is
+    given only as municipality and county (addressLocality, addressRegion): no street address is known."""
+    therapy: dict[str, Any] = {"@type": "MedicalTherapy", "name": "Musikkterapi"}
+    if item.get("settings"):
+        therapy["description"] = ", ".join(item["settings"])
+    out: dict[str, Any] = {
+        "@context": CONTEXT,
+        "@type": "MedicalClinic",
+        "@id": _self(f"/api/v1/services/{item['id']}"),
+        "name": item["title"],
+        "parentOrganization": {"@type": "Organization", "name": item["organisation"]},
+        "availableService": therapy,
+    }
+    if item.get("municipality") or item.get("county"):
+        place = {"@type": "PostalAddress", "addressCountry": "NO"}
+        if item.get("municipality"):
+            place["addressLocality"] = item["municipality"]
+        if item.get("county"):
+            place["addressRegion"] = item["county"]
+        out["address"] = place
+    if item.get("summary_nb") or item.get("summary_en"):
+        out["description"] = item.get("summary_nb") or item["summary_en"]
+    if item.get("url"):
+        out["url"] = item["url"]
     return out

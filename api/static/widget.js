@@ -5,6 +5,8 @@
  *
  * Renders a card right after each such script tag, or inside any element with a
  * data-mtkb-recommendation attribute, from the JSON API on the host the script came from.
+ * Second mode: data-county="Vestland" (or data-municipality="Bergen") on the script tag, or on an
+ * element with a data-mtkb-services attribute, lists the services that offer music therapy there.
  * No dependencies; styles live in a shadow root; no cookies and no referrer are sent; every
  * text from the API is inserted as text, never parsed as HTML. When the API cannot be reached
  * the card shrinks to a plain link to the recommendation's page.
@@ -13,7 +15,7 @@
   "use strict";
 
   if (window.mtkbWidget) {
-    // The script is on the page more than once: the first copy renders every card.
+    // The script is on the page more than once: the first copy renders every card and service list.
     window.mtkbWidget.scan();
     return;
   }
@@ -234,9 +236,11 @@
     if (lines.length) {
       children.push(h("p", { class: "h" }, [t.research]), h("ul", {}, lines));
     }
-    if (t.summary && rec.summary_en) {
-      children.push(h("p", { class: "summary", lang: "en" }, [rec.summary_en]));
+    var plain = options.lang === "en" ? rec.summary_en : rec.summary_nb;
+    if (plain) {
+      children.push(h("p", { class: "summary", lang: options.lang === "en" ? "en" : "nb" }, [plain]));
     }
+    children.push(aboutLink(options));
     children.push(
       h("p", { class: "source" }, [
         t.source + ": ", link(rec.url || wording.source, rec.attribution || "Helsedirektoratet"), ", ",
@@ -304,7 +308,154 @@
     });
   }
 
-  window.mtkbWidget = { version: 1, scan: scan };
-  scan();
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scan);
+  // ---------------------------------------------------------------- second mode: where music therapy is offered
+
+  var SERVICE_TEXT = {
+    nb: {
+      title: "Her tilbys musikkterapi", none: "Vi kjenner ikke til noe tilbud om musikkterapi her ennå.",
+      loading: "Henter tilbudene …", failed: "Tilbudene kunne ikke hentes akkurat nå.",
+      open: "Se tilbudene hos mtkb", about: "Hva er musikkterapi?", since: "siden",
+      page: "Les mer", ask: "Adresse og åpningstider står ikke her. Spør fastlegen, NAV-veilederen eller behandleren din.",
+      compiled: "Sammenstilt av", sources: "med offentlige kilder"
+    },
+    nn: {
+      title: "Her blir musikkterapi tilbode", none: "Vi kjenner ikkje til noko tilbod om musikkterapi her enno.",
+      loading: "Hentar tilboda …", failed: "Tilboda kunne ikkje hentast akkurat no.",
+      open: "Sjå tilboda hos mtkb", about: "Kva er musikkterapi?", since: "sidan",
+      page: "Les meir", ask: "Adresse og opningstider står ikkje her. Spør fastlegen, NAV-rettleiaren eller behandlaren din.",
+      compiled: "Samanstilt av", sources: "med offentlege kjelder"
+    },
+    en: {
+      title: "Where music therapy is offered", none: "We know of no music therapy service here yet.",
+      loading: "Loading the services …", failed: "The services could not be loaded right now.",
+      open: "See the services at mtkb", about: "What is music therapy? (in Norwegian)", since: "since",
+      page: "Read more", ask: "Addresses and opening hours are not given here. Ask your GP, NAV counsellor or therapist.",
+      compiled: "Compiled by", sources: "from public sources"
+    }
+  };
+  var SERVICE_CSS = [
+    ".services{list-style:none;padding:0;margin:0 0 .9em}",
+    ".services li{margin:0 0 .7em;padding:0 0 .6em;border-bottom:1px solid #e1e6eb}",
+    ".services li:last-child{border-bottom:0}",
+    ".service-name{font-weight:700}",
+    ".service-meta{display:block;font-size:.9em;color:#46505c}",
+    ".about{margin:0 0 .6em}"
+  ].join("");
+  CSS += SERVICE_CSS;
+
+  function aboutLink(options) {
+    var t = SERVICE_TEXT[options.lang] || SERVICE_TEXT.nb;
+    var api = options.api || new URL(options.page).origin;
+    return h("p", { class: "about" }, [
+      link(api + "/facts/hva-er-musikkterapi" + (options.lang === "en" ? "?lang=en" : ""), t.about, { class: "about-link" })
+    ]);
+  }
+
+  function fetchServices(api, filter) {
+    var url = api + "/api/v1/services?per_page=100&" + filter.name + "=" + encodeURIComponent(filter.value);
+    if (!requests[url]) {
+      var controller = typeof AbortController === "function" ? new AbortController() : null;
+      var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
+      requests[url] = fetch(url, {
+        mode: "cors",
+        credentials: "omit",
+        referrerPolicy: "no-referrer",
+        headers: { Accept: "application/json" },
+        signal: controller ? controller.signal : undefined
+      }).then(function (response) {
+        if (timer) clearTimeout(timer);
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      });
+    }
+    return requests[url];
+  }
+
+  function serviceItem(service, options) {
+    var t = SERVICE_TEXT[options.lang];
+    var meta = [service.organisation, service.municipality].filter(Boolean);
+    if (service.settings && service.settings.length) meta.push(service.settings.join(", "));
+    if (typeof service.since === "number") meta.push(t.since + " " + service.since);
+    return h("li", { "data-service": service.id }, [
+      link(options.api + "/services/" + encodeURIComponent(service.id) + (options.lang === "en" ? "?lang=en" : ""),
+        service.title, { class: "service-name", lang: service.lang || "nb" }),
+      h("span", { class: "service-meta", lang: "nb" }, [meta.join(" · ")])
+    ]);
+  }
+
+  function servicesCard(body, options) {
+    var t = SERVICE_TEXT[options.lang];
+    var items = (body.items || []).map(function (service) { return serviceItem(service, options); });
+    return h("article", { class: "card", lang: options.lang, "aria-labelledby": "s" }, [
+      h("h" + options.level, { class: "title", id: "s" }, [t.title + " \u2013 ", h("span", { lang: "nb" }, [options.filter.value])]),
+      aboutLink(options),
+      items.length ? h("ul", { class: "services" }, items) : h("p", { class: "quiet" }, [t.none]),
+      h("p", { class: "source" }, [
+        t.ask, " ", t.compiled + " ", link(options.page, "mtkb"), " " + t.sources + " (",
+        link(CC_BY, "CC BY 4.0", { rel: "license noopener" }), ")."
+      ])
+    ]);
+  }
+
+  function mountServices(element) {
+    if (mounted ? mounted.has(element) : element.getAttribute("data-mtkb-mounted")) return;
+    var county = (element.getAttribute("data-county") || "").trim();
+    var municipality = (element.getAttribute("data-municipality") || "").trim();
+    var filter = county ? { name: "county", value: county } : { name: "municipality", value: municipality };
+    if (!filter.value || filter.value.length > 100) return;
+    if (mounted) mounted.add(element); else element.setAttribute("data-mtkb-mounted", "1");
+    var lang = (element.getAttribute("data-lang") || "nb").toLowerCase();
+    if (!SERVICE_TEXT[lang]) lang = "nb";
+    var level = parseInt(element.getAttribute("data-heading-level") || "2", 10);
+    if (!(level >= 2 && level <= 6)) level = 2;
+    var api = element.getAttribute("data-mtkb-api") ||
+      (element.tagName === "SCRIPT" && element.src ? new URL(element.src, document.baseURI).origin : DEFAULT_API);
+    if (!api || !safeHref(api)) return;
+    api = new URL(api).origin;
+    var options = {
+      lang: lang, level: level, api: api, filter: filter,
+      // the search page lists them too: `county:` is a search field; a municipality is searched as a phrase
+      page: api + "/?type=service&q=" + encodeURIComponent((county ? "county:" : "") + '"' + filter.value.replace(/"/g, "") + '"') +
+        (lang === "en" ? "&lang=en" : "")
+    };
+    var host = element;
+    if (element.tagName === "SCRIPT") {
+      host = document.createElement("div");
+      host.setAttribute("class", "mtkb-services");
+      element.parentNode.insertBefore(host, element.nextSibling);
+    }
+    var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+    styleShadow(root);
+    var t = SERVICE_TEXT[lang];
+    var placeholder = h("div", { class: "card", lang: lang, "aria-busy": "true" }, [h("p", { class: "quiet" }, [t.loading])]);
+    root.appendChild(placeholder);
+    fetchServices(api, filter).then(function (body) {
+      root.replaceChild(servicesCard(body, options), placeholder);
+    }).catch(function () {
+      root.replaceChild(h("div", { class: "card", lang: lang }, [
+        h("p", { class: "quiet" }, [t.failed]), aboutLink(options),
+        h("p", { class: "quiet" }, [link(options.page, t.open, { class: "more" })])
+      ]), placeholder);
+    });
+  }
+
+  function scanServices() {
+    var selector = "[data-mtkb-services], script[data-county], script[data-municipality]";
+    Array.prototype.forEach.call(document.querySelectorAll(selector), function (element) {
+      try {
+        if (!element.hasAttribute("data-mtkb-recommendation")) mountServices(element);
+      } catch (e) {
+        /* one broken embed must not stop the others */
+      }
+    });
+  }
+
+  function scanAll() {
+    scan();
+    scanServices();
+  }
+
+  window.mtkbWidget = { version: 1, scan: scanAll };
+  scanAll();
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scanAll);
 })();

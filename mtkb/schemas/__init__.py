@@ -13,6 +13,7 @@ from mtkb.schemas.guideline import GuidelineSchema
 from mtkb.schemas.recommendation import RecommendationSchema
 from mtkb.schemas.reference import ReferenceSchema
 from mtkb.schemas.report import ReportSchema
+from mtkb.schemas.service import ServiceSchema
 
 SCHEMAS: dict[str, type[Schema]] = {
     "guideline": GuidelineSchema,
@@ -20,6 +21,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "evidence": EvidenceSchema,
     "report": ReportSchema,
     "fact": FactSchema,
+    "service": ServiceSchema,
     "reference": ReferenceSchema,
 }
 
@@ -29,6 +31,7 @@ RECORDS: dict[str, type[records.Item]] = {
     "evidence": records.Evidence,
     "report": records.Report,
     "fact": records.Fact,
+    "service": records.Service,
 }
 
 _instances = {name: cls() for name, cls in SCHEMAS.items()}

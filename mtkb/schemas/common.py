@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
@@ -39,6 +40,44 @@ def count() -> fields.Integer:
 def required_summary() -> fields.String:
     """`summary_en` where it is required (recommendations and evidence)."""
     return fields.String(required=True, validate=validate.Length(min=1))
+
+
+SUMMARY_NB_WORDS = 80
+"""`summary_nb` is plain language (klarspråk): at most about this many words."""
+
+
+def plain_summary_field(required: bool = False) -> fields.String:
+    """`summary_nb`: plain-language Norwegian, required on recommendations and evidence."""
+    meta = {"description": f"Plain-language Norwegian (klarspråk), at most {SUMMARY_NB_WORDS} words"}
+    if required:
+        return fields.String(required=True, validate=validate.Length(min=1), metadata=meta)
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1), metadata=meta)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` (hyphenated and abbreviated words count once)."""
+    return _WORD.findall(text)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of `text`, stripped and with runs of whitespace made one space."""
+    return [" ".join(s.split()) for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def plain_summary_problem(summary_nb_text: str, summary_en_text: str | None) -> str | None:
+    """Why `summary_nb_text` is not a plain-language summary beside `summary_en_text`, or None."""
+    count = len(words(summary_nb_text))
+    if count > SUMMARY_NB_WORDS:
+        return f"has {count} words; plain language keeps it to at most {SUMMARY_NB_WORDS}"
+    english = {s.casefold() for s in sentences(summary_en_text or "")}
+    copied = [s for s in sentences(summary_nb_text) if s.casefold() in english]
+    if copied:
+        return f"repeats a sentence of summary_en ({copied[0][:60]!r}): write it in Norwegian for a reader"
+    return None
 
 
 def slugs(**kwargs: Any) -> Tuple:
@@ -88,6 +127,7 @@ class ItemSchema(Schema):
     updated = fields.Date(required=True)
     verification = fields.Nested(VerificationSchema, required=True)
     summary_en = fields.String(load_default=None, allow_none=True)
+    summary_nb = plain_summary_field()
     aliases = slugs()
     references = keys()
     corrections = Tuple(fields.Nested(CorrectionSchema), load_default=())
@@ -102,6 +142,13 @@ class ItemSchema(Schema):
 
     class Meta:
         ordered = True
+
+    @validates_schema
+    def summary_nb_is_plain(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("summary_nb"):
+            problem = plain_summary_problem(data["summary_nb"], data.get("summary_en"))
+            if problem:
+                raise ValidationError(problem, "summary_nb")
 
     @validates_schema
     def correction_ids_unique(self, data: dict[str, Any], **_: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mtkb.records import Outcome
-from mtkb.schemas.common import BIBKEY, SLUG, ItemSchema, Tuple, count, required_summary
+from mtkb.schemas.common import BIBKEY, SLUG, ItemSchema, Tuple, count, plain_summary_field, required_summary
 
 CERTAINTY = ("high", "moderate", "low", "very low", "unknown")
 
@@ -38,6 +38,7 @@ class OutcomeSchema(Schema):
 
 class EvidenceSchema(ItemSchema):
     summary_en = required_summary()
+    summary_nb = plain_summary_field(required=True)
     authors = Tuple(fields.String(), load_default=())
     organisation = fields.String(load_default=None, allow_none=True)
     year = fields.Integer(required=True, strict=True, validate=validate.Range(1900, 2100))

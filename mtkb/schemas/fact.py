@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-from mtkb.schemas.common import ItemSchema
+from mtkb.schemas.common import SLUG, ItemSchema
 
 
 class ScalarField(fields.Field):
@@ -28,3 +28,4 @@ class FactSchema(ItemSchema):
     valid_from = fields.Date(load_default=None, allow_none=True)
     valid_to = fields.Date(load_default=None, allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(("current", "historical")))
+    service = fields.String(load_default=None, allow_none=True, validate=SLUG)

@@ -7,7 +7,16 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mtkb.records import Grade, Strength, Wording
-from mtkb.schemas.common import BIBKEY, SLUG, ItemSchema, Tuple, keys, required_summary, slugs
+from mtkb.schemas.common import (
+    BIBKEY,
+    SLUG,
+    ItemSchema,
+    Tuple,
+    keys,
+    plain_summary_field,
+    required_summary,
+    slugs,
+)
 from mtkb.upstream import quote_hash
 
 GRADE_CODES = ("consensus", "A", "B", "C", "D", "unknown")
@@ -69,6 +78,7 @@ class GradeSchema(Schema):
 
 class RecommendationSchema(ItemSchema):
     summary_en = required_summary()
+    summary_nb = plain_summary_field(required=True)
     guideline = fields.String(required=True, validate=SLUG)
     wording = fields.Nested(WordingSchema, required=True)
     strength = fields.Nested(StrengthSchema, required=True)

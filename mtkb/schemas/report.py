@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, post_load, validate
 
 from mtkb.records import Informants
-from mtkb.schemas.common import BIBKEY, ItemSchema, Tuple, count
+from mtkb.schemas.common import BIBKEY, SLUG, ItemSchema, Tuple, count
 
 
 class InformantsSchema(Schema):
@@ -26,6 +26,7 @@ class ReportSchema(ItemSchema):
     setting = fields.String(required=True)
     institution = fields.String(load_default=None, allow_none=True)
     municipality = fields.String(load_default=None, allow_none=True)
+    service = fields.String(load_default=None, allow_none=True, validate=SLUG)
     method = fields.String(load_default=None, allow_none=True)
     informants = fields.Nested(InformantsSchema, load_default=None, allow_none=True)
     themes = Tuple(fields.String(), load_default=())
