@@ -35,6 +35,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from api import citing
 from api.access import current_build, get_record
 from api.namespaces.recommendations import expand
+from api.paths import COLLECTIONS
 from index import SearchRequest
 from index.analysis import language_of
 from mtkb import ALL_TYPES, ITEM_TYPES
@@ -55,17 +56,6 @@ PAGE_CSP = (
 )
 """CSP of our pages: nothing inline, nothing from elsewhere. The one Trusted Types policy parses citation
 HTML into an inert document that `site.js` copies from tag by tag (see `sanitise` there)."""
-
-COLLECTIONS = {
-    "recommendation": "recommendations",
-    "guideline": "guidelines",
-    "evidence": "evidence",
-    "report": "reports",
-    "fact": "facts",
-    "service": "services",
-    "reference": "references",
-}
-"""The page path for each record type: `/recommendations/<id>` ... `/references/<key>`."""
 
 FILTERS = {"type": "type", "decade": "decade", "grade": "grade", "strength": "strength", "language": "lang"}
 """Search page parameters that filter, and the facet and query field each stands for."""

@@ -14,8 +14,9 @@ from flask_restx import fields as rx
 from api import models
 from api.access import current_build
 from api.errors import ApiProblem
-from api.namespaces.versions import COLLECTIONS, permalink
+from api.namespaces.versions import permalink
 from api.params import ChangesArgs, FeedArgs, read_args
+from api.paths import COLLECTIONS
 from api.render import json_response, page
 from mtkb.history import Event, events_since, summarise
 

@@ -10,6 +10,7 @@ from flask_restx import Namespace, Resource
 from api import models
 from api.access import current_build, get_record
 from api.namespaces.collections import updated_filter
+from api.namespaces.versions import add_version_routes
 from api.negotiation import negotiate_item
 from api.params import PlainItemArgs, ServiceListArgs, read_args
 from api.render import page
@@ -58,3 +59,6 @@ class ServiceItem(Resource):
         """One service as JSON, or as schema.org JSON-LD (MedicalClinic with a MedicalTherapy)."""
         args = read_args(PlainItemArgs)
         return negotiate_item("service", get_record("service", ident), args.get("format"))
+
+
+add_version_routes(ns, "service")

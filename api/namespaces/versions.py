@@ -13,17 +13,9 @@ from api import models
 from api.access import current_build, get_record
 from api.errors import ApiProblem
 from api.params import PageArgs, read_args
+from api.paths import COLLECTIONS
 from api.render import json_response, page
 from mtkb.history import Version
-
-COLLECTIONS = {
-    "recommendation": "recommendations",
-    "guideline": "guidelines",
-    "evidence": "evidence",
-    "report": "reports",
-    "fact": "facts",
-    "reference": "references",
-}
 
 
 def permalink(record_type: str, ident: str, n: int) -> str:
