@@ -7,6 +7,8 @@ class PersonSchema(Schema):
     family = fields.String(allow_none=True)
     given = fields.String(allow_none=True)
     literal = fields.String(allow_none=True)
+    particle = fields.String(allow_none=True, metadata={"description": 'The von part: "van", "de"'})
+    suffix = fields.String(allow_none=True, metadata={"description": 'The jr part: "Jr", "III"'})
 
 
 class ReferenceSchema(Schema):
@@ -18,9 +20,21 @@ class ReferenceSchema(Schema):
     unknown_fields = fields.List(fields.String(), dump_only=True, attribute="unknown", data_key="unknown")
     authors = fields.List(fields.Nested(PersonSchema), dump_only=True)
     editors = fields.List(fields.Nested(PersonSchema), dump_only=True)
+    names = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Nested(PersonSchema)),
+        dump_only=True,
+        metadata={"description": "Other name lists by their biblatex field: translator, bookauthor ..."},
+    )
     year = fields.Integer(dump_only=True, allow_none=True)
     month = fields.Integer(dump_only=True, allow_none=True)
-    date = fields.String(dump_only=True, allow_none=True)
+    date = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "The date as biblatex stores it (EDTF): 1996-03-11, 1984/1986, 1987/.., 2010-21"
+        },
+    )
     journal = fields.String(dump_only=True, allow_none=True)
     booktitle = fields.String(dump_only=True, allow_none=True)
     volume = fields.String(dump_only=True, allow_none=True)
@@ -42,6 +56,14 @@ class ReferenceSchema(Schema):
     abstract = fields.String(dump_only=True, allow_none=True)
     note = fields.String(dump_only=True, allow_none=True)
     updated = fields.String(dump_only=True, allow_none=True)
+    extra = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        dump_only=True,
+        metadata={
+            "description": "Every other field of the entry (subtitle, chapter, series, eprint ...), decoded"
+        },
+    )
     cited_by = fields.List(fields.String(), dump_only=True)
     verification = fields.Function(lambda ref: {"status": ref.verification, "sources": ref.sources})
 
