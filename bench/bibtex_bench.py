@@ -74,7 +74,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     runs = [run(args.code.resolve(), args.bib.resolve()) for _ in range(args.repeat)]
     best = min(runs, key=lambda r: r["load_s"] + r["build_s"])
-    entries = sum(p.read_text(encoding="utf-8", errors="replace").count("\n@") for p in args.bib.glob("*.bib"))
+    entries = sum(
+        p.read_text(encoding="utf-8", errors="replace").count("\n@") for p in args.bib.glob("*.bib")
+    )
     per = 1000 / max(best["indexed"], 1)
     print(json.dumps({**best, "blocks_starting_with_at": entries}, indent=1))
     print(

@@ -53,7 +53,9 @@ ENTRY_TYPES = MappingProxyType(
         "incollection": T("chapter", "CHAP"),
         "suppcollection": T("chapter", "CHAP"),
         "dataset": T("dataset", "DATA"),
-        "manual": T("book", "BOOK", "Manual"),
+        "manual": T(
+            "report", "RPRT"
+        ),  # documentation, guidelines: grey literature, cited as reports (APA 7 §10.4)
         "misc": T("document", "GEN"),
         "online": T("webpage", "ELEC"),
         "patent": T("patent", "PAT"),
@@ -137,7 +139,7 @@ FIELDS = MappingProxyType(
         "eprintclass": F("text"),
         "eprinttype": F("text", "archive", "DB"),
         "eventdate": F("date", "event-date"),
-        "eventtitle": F("text", "event-title"),
+        "eventtitle": F("text", "event"),
         "eventtitleaddon": F("text"),
         "file": F("verbatim"),
         "foreword": F("names"),
@@ -153,7 +155,7 @@ FIELDS = MappingProxyType(
         "issn": F("text", "ISSN", "SN"),
         "issue": F("text", "issue", "IS"),
         "issuesubtitle": F("text"),
-        "issuetitle": F("text", "volume-title"),
+        "issuetitle": F("text"),
         "issuetitleaddon": F("text"),
         "iswc": F("text"),
         "journalsubtitle": F("text"),  # joined to journaltitle
@@ -179,7 +181,7 @@ FIELDS = MappingProxyType(
         "pages": F("text", "page", "SP"),
         "pagetotal": F("text", "number-of-pages"),
         "pagination": F("key"),
-        "part": F("text", "part-number"),
+        "part": F("text", "part"),
         "publisher": F("text", "publisher", "PB"),
         "pubstate": F("text", "status"),
         "reprinttitle": F("text"),

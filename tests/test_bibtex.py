@@ -245,7 +245,8 @@ def test_latex_that_cannot_be_decoded_is_a_warning_not_a_crash(tmp_path: Path) -
     )
     assert result.problems == []
     assert [str(w) for w in result.warnings] == [
-        "references/a.bib:2: entry 'bad': undecodable LaTeX in 'Some \\\\title' (its commands and braces were dropped)"
+        "references/a.bib:2: entry 'bad': undecodable LaTeX in 'Some \\\\title' "
+        "(its commands and braces were dropped)"
     ]
     assert sorted(result.references) == ["bad", "good"]
     assert result.references["bad"].title == "Some"

@@ -66,12 +66,11 @@ class CslItemSchema(Schema):
     container_title = fields.String(data_key="container-title")
     container_title_short = fields.String(data_key="container-title-short")
     collection_title = fields.String(data_key="collection-title")
-    volume_title = fields.String(data_key="volume-title")
     volume = fields.String()
     issue = fields.String()
     number = fields.String()
     chapter_number = fields.String(data_key="chapter-number")
-    part_number = fields.String(data_key="part-number")
+    part = fields.String()
     page = fields.String()
     number_of_pages = fields.String(data_key="number-of-pages")
     number_of_volumes = fields.String(data_key="number-of-volumes")
@@ -84,7 +83,7 @@ class CslItemSchema(Schema):
     original_publisher = fields.String(data_key="original-publisher")
     original_publisher_place = fields.String(data_key="original-publisher-place")
     original_title = fields.String(data_key="original-title")
-    event_title = fields.String(data_key="event-title")
+    event = fields.String()
     event_place = fields.String(data_key="event-place")
     archive = fields.String()
     archive_location = fields.String()
@@ -255,21 +254,24 @@ def _attributes(ref: Reference) -> dict[str, Any]:
         container = _joined(ref.booktitle, extra.get("booksubtitle"), extra.get("booktitleaddon"))
         item.update(number=ref.number, page=ref.pages, container_title=container or ref.journal)
         publishers = (ref.publisher, ref.institution, ref.organization)
-        item["publisher"] = next((p for p in publishers if p), None) or _howpublished_publisher(ref)
+        item["publisher"] = next((p for p in publishers if p), None)
         genre = localised(ref.report_type) if ref.report_type else entry_type_row(ref.entry_type).genre
         item["genre"] = genre
-    if ref.howpublished and kind == "webpage" and _DOMAIN.match(ref.howpublished):
-        item["container_title"] = item.get("container_title") or ref.howpublished
+    _howpublished(ref, kind, item)
     return item
 
 
-def _howpublished_publisher(ref: Reference) -> str | None:
-    """`howpublished` is how an unusual work was published ("Mendeley Data", "Dept. handout"): a
-    publisher for the styles, unless it only holds the URL, or the website's domain."""
+def _howpublished(ref: Reference, kind: str, item: dict[str, Any]) -> None:
+    """`howpublished` says how an unusual work was published: on a web page, the website it is on
+    (its container: "Kontekst (nettmagasin)", "kontekst.no"); otherwise its publisher ("Mendeley Data",
+    "Dept. handout"), where the entry names none. A URL in it is no name. Never a report number."""
     value = ref.howpublished
-    if not value or "://" in value or _DOMAIN.match(value):
-        return None
-    return value
+    if not value or "://" in value or "\\url" in value:
+        return
+    if kind == "webpage":
+        item["container_title"] = item.get("container_title") or value
+    elif not item.get("publisher"):
+        item["publisher"] = value
 
 
 def to_csl_json(ref: Reference, *, accessed: date | None = None) -> dict[str, Any]:

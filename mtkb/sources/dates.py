@@ -140,7 +140,7 @@ def read_issued(year: str | None, month: str | None, date: str | None) -> Issued
             issued.edtf = f"{first}/{second.group(1)}"
         else:
             issued.guesses.append(f"year {year!r} read as {first}")
-    if month and "/" not in issued.edtf:
+    if month and issued.edtf and "/" not in issued.edtf:
         months, day, unread = _month(month)
         if unread or not months:
             issued.guesses.append(f"month {month!r} could not be read (kept as written)")

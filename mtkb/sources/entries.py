@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from mtkb.bibmap import ALIASES, KEY_FIELDS, VERBATIM_FIELDS, field_row
 from mtkb.records import Origin, Person, Reference
@@ -86,13 +87,14 @@ def single_spaced(value: str) -> str:
     return value if spaced == value else spaced
 
 
-def _text(name: str, value: str, warn: Warn) -> str:
-    """The plain text of a field: LaTeX decoded, or (URLs, DOIs) kept as written without braces."""
+def _text(name: str, value: str, raw_name: str, warn: Warn) -> str:
+    """The plain text of field `name` (written `raw_name`): LaTeX decoded, or (URLs, DOIs) kept as
+    written without braces."""
     if name in VERBATIM_FIELDS:
         return single_spaced(value.replace("{", "").replace("}", "") if "{" in value else value)
     decoded = decode(value)
     for guess in decoded.guesses:
-        warn(name, guess)
+        warn(raw_name, guess)
     return decoded.text if decoded.text != " ".join(value.split()) else single_spaced(value)
 
 
@@ -125,7 +127,7 @@ def build(key: str, entry_type: str, values: dict[str, str], origin: Origin, war
             names[name] = people.people
             more = more or (name == "author" and people.more)
         elif name not in _DATE_FIELDS:
-            text[name] = _text(name, value, lambda _f, m, n=raw_name: warn(n, m))
+            text[name] = _text(name, value, raw_name, warn)
     dates = {f: decode(values[f]).text for f in _DATE_FIELDS if values.get(f)}
     issued = read_issued(dates.get("year"), dates.get("month"), dates.get("date"))
     for guess in issued.guesses:
@@ -152,7 +154,9 @@ def build(key: str, entry_type: str, values: dict[str, str], origin: Origin, war
     updated = text.get("mtkb_updated")
     if updated and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", updated):
         raise ValueError(f"mtkb_updated must be YYYY-MM-DD; got {updated!r}")
-    attributes = {attribute: text.get(name) or None for name, attribute in _ATTRIBUTES.items()}
+    attributes: dict[str, Any] = {
+        attribute: text.get(name) or None for name, attribute in _ATTRIBUTES.items()
+    }
     if not attributes["institution"] and text.get("school"):
         attributes["institution"] = text["school"]
     extra = {

@@ -119,6 +119,13 @@ _text_db.set_unknown_macro_spec(MacroTextSpec("", simplify_repl=None, discard=Fa
 _to_text = LatexNodes2Text(latex_context=_text_db, math_mode="text", strict_latex_spaces=True)
 _PERCENT = re.compile(r"(?<!\\)%")
 _LEFTOVER = re.compile(r"\\[A-Za-z@]+\*?|\\.|[{}]")
+_ESCAPED = (
+    ("\\textbackslash{}", "\ue000"),
+    ("\\textbackslash", "\ue000"),
+    ("\\{", "\ue001"),
+    ("\\}", "\ue002"),
+)
+"""Escaped characters that are text (`\\{` is a brace to print): kept out of the search for leftover LaTeX."""
 _LATIN = re.compile(r"[\x80-\uffff]")
 _VERBATIM_ARGUMENT = re.compile(r"\\(url|path|nolinkurl|doi|href)\{([^{}]*)\}")
 _URL_SPECIALS = {
@@ -181,6 +188,8 @@ def decode(value: str) -> Decoded:
         text = value
     else:
         source = _PERCENT.sub(r"\\%", _protect_verbatim(value))
+        for escaped, placeholder in _ESCAPED:
+            source = source.replace(escaped, placeholder)
         try:
             walker = latexwalker.LatexWalker(source, latex_context=_walker_db, tolerant_parsing=True)
             nodes, _, _ = walker.get_latex_nodes()
@@ -195,6 +204,8 @@ def decode(value: str) -> Decoded:
             if not guesses:
                 guesses.append(f"undecodable LaTeX in {value[:60]!r} (its commands and braces were dropped)")
             text = _LEFTOVER.sub(lambda m: m.group(0)[1:] if len(m.group(0)) == 2 else "", text)
+        for escaped, placeholder in _ESCAPED:
+            text = text.replace(placeholder, escaped[-1] if escaped[1] in "{}" else "\\")
     text = " ".join(text.replace("\xa0", " ").split())
     if _LATIN.search(text) and is_bad(text):
         guesses.append(f"mojibake in {text[:60]!r} (UTF-8 read as Latin-1?)")

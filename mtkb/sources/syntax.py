@@ -98,21 +98,21 @@ def repair(library: Library) -> tuple[list[Entry], list[Block]]:
     blocks = library.blocks
     failed_ids = {id(b) for b in library.failed_blocks}
     for index, block in enumerate(blocks):
-        is_entry, is_failed = isinstance(block, Entry), id(block) in failed_ids
-        if not (is_entry or is_failed):
+        is_failed = id(block) in failed_ids
+        if not (isinstance(block, Entry) or is_failed):
             continue
-        cut_short = is_entry and block.fields and not _balanced(str(block.fields[-1].value))
-        retry = cut_short or (
-            is_failed and not isinstance(block, DuplicateBlockKeyBlock | DuplicateFieldKeyBlock)
-        )
+        if isinstance(block, Entry):
+            retry = bool(block.fields) and not _balanced(str(block.fields[-1].value))
+        else:
+            retry = not isinstance(block, DuplicateBlockKeyBlock | DuplicateFieldKeyBlock)
         recovered = None
         if retry:
             following = blocks[index + 1] if index + 1 < len(blocks) else None
-            text = (block.raw or "") + (following.raw if isinstance(following, ImplicitComment) else "")
-            recovered = _entry_from_text(text, block.start_line or 0)
+            rest = (following.raw or "") if isinstance(following, ImplicitComment) else ""
+            recovered = _entry_from_text((block.raw or "") + rest, block.start_line or 0)
         if recovered is not None:
             entries.append(recovered)
-        elif is_entry:
+        elif isinstance(block, Entry):
             entries.append(block)
         else:
             failed.append(block)
