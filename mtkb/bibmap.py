@@ -283,6 +283,11 @@ EPRINT_TYPES = MappingProxyType(
 )
 """`eprinttype` values whose `eprint` is one of CSL's own identifiers (others go to archive/location)."""
 
+EPRINT_ARCHIVES = MappingProxyType(
+    {"arxiv": "arXiv", "jstor": "JSTOR", "hdl": "HDL", "googlebooks": "Google Books", "pubmed": "PubMed"}
+)
+"""`eprinttype` values as the archive's name is written (biblatex prints these names)."""
+
 LOCALISATION_KEYS = MappingProxyType(
     {
         "mathesis": "Master's thesis",
@@ -305,6 +310,12 @@ LOCALISATION_KEYS = MappingProxyType(
         "patreqfr": "French patent request",
         "patrequk": "British patent request",
         "patrequs": "U.S. patent request",
+        "countryde": "Germany",
+        "countryeu": "European Union",
+        "countryep": "European Union",
+        "countryfr": "France",
+        "countryuk": "United Kingdom",
+        "countryus": "United States of America",
         "newseries": "new series",
         "oldseries": "old series",
         "inpreparation": "in preparation",
@@ -314,7 +325,7 @@ LOCALISATION_KEYS = MappingProxyType(
         "prepublished": "pre-published",
     }
 )
-"""biblatex localisation keys that `type`, `pubstate` and `series` hold (`type = {phdthesis}`), and the
+"""biblatex localisation keys that `type`, `location`, `pubstate` and `series` hold (`type = {phdthesis}`), and the
 English text biblatex prints for them."""
 
 NAME_FIELDS = tuple(name for name, row in FIELDS.items() if row.kind == "names")

@@ -45,7 +45,7 @@ class ReferenceList(Resource):
         return page(updated_filter([r for r in records if _matches(r, args)], args), args)
 
 
-@ns.route("/<string:key>")
+@ns.route("/<path:key>")
 @ns.param("key", "The BibTeX key")
 class ReferenceItem(Resource):
     @ns.doc(params=models.params(ReferenceItemArgs), responses=models.ERRORS)
@@ -82,7 +82,7 @@ citation = ns.model(
 )
 
 
-@ns.route("/<string:key>/citation")
+@ns.route("/<path:key>/citation")
 @ns.param("key", "The BibTeX key")
 class ReferenceCitation(Resource):
     @ns.doc(params=models.params(CitationArgs), responses=models.ERRORS)
@@ -102,7 +102,7 @@ citing_item = ns.model(
 )
 
 
-@ns.route("/<string:key>/cited-by")
+@ns.route("/<path:key>/cited-by")
 @ns.param("key", "The BibTeX key")
 class ReferenceCitedBy(Resource):
     @ns.doc(params=models.params(PageArgs), responses=models.ERRORS)

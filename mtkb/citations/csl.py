@@ -16,13 +16,15 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_dump
 
-from mtkb.bibmap import EPRINT_TYPES, entry_type_row, field_row, localised
+from mtkb.bibmap import EPRINT_ARCHIVES, EPRINT_TYPES, entry_type_row, field_row, localised
 from mtkb.records import Person, Reference
 
 LANGUAGES = {"nb": "nb-NO", "nn": "nn-NO", "en": "en"}
 """Reference.lang → CSL `language`. English stays plain `en`, which every engine title-cases."""
 
 _DOMAIN = re.compile(r"^[\w.-]+\.[a-z]{2,}$", re.IGNORECASE)
+_IN_A_BOOK = {"chapter", "paper-conference", "entry", "entry-dictionary", "entry-encyclopedia"}
+"""CSL types whose container is the book (`booktitle`)."""
 _ELOCATOR = re.compile(r"^[A-Za-z]+\d+$")
 _PLACES = re.compile(r"\s+(?:and|og|&)\s+|\s*;\s*")
 
@@ -205,6 +207,8 @@ def _mapped_extras(ref: Reference) -> dict[str, Any]:
         if row.csl and row.kind == "text" and row.csl.replace("-", "_") in _schema.fields:
             item.setdefault(row.csl.replace("-", "_"), value)
     eprint, kind = ref.extra.get("eprint"), (ref.extra.get("eprinttype") or "").lower()
+    if kind in EPRINT_ARCHIVES:
+        item["archive"] = EPRINT_ARCHIVES[kind]
     if eprint and kind in EPRINT_TYPES:
         item.pop("archive", None)
         item.pop("archive_location", None)
@@ -241,7 +245,7 @@ def _attributes(ref: Reference) -> dict[str, Any]:
             "ISBN": ref.isbn,
             "abstract": ref.abstract,
             "note": ref.note,
-            "publisher_place": first_place(ref.address),
+            "publisher_place": first_place(localised(ref.address)) if ref.address else None,
             "collection_title": extra.get("series") or extra.get("maintitle"),
             "container_title_short": extra.get("shortjournal") or extra.get("journaltitleaddon"),
         }
@@ -251,7 +255,9 @@ def _attributes(ref: Reference) -> dict[str, Any]:
         container = _joined(ref.journal, extra.get("journalsubtitle"))
         item.update(container_title=container, issue=issue, number=number, page=page)
     else:
-        container = _joined(ref.booktitle, extra.get("booksubtitle"), extra.get("booktitleaddon"))
+        # biblatex gives a whole book a booktitle only for its parts to inherit: it is no container.
+        book = _joined(ref.booktitle, extra.get("booksubtitle"), extra.get("booktitleaddon"))
+        container = book if kind in _IN_A_BOOK else None
         item.update(number=ref.number, page=ref.pages, container_title=container or ref.journal)
         publishers = (ref.publisher, ref.institution, ref.organization)
         item["publisher"] = next((p for p in publishers if p), None)

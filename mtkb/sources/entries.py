@@ -50,7 +50,7 @@ RECURRING = {
 """Fields whose values recur across a bibliography (a few journals, publishers, languages, years): their
 values are interned, like the entry types and the people's names, so that a large bibliography holds
 each once instead of once per reference."""
-_ATTRIBUTES = {
+ATTRIBUTES = {
     "title": "title",
     "journaltitle": "journal",
     "booktitle": "booktitle",
@@ -98,7 +98,7 @@ def _text(name: str, value: str, raw_name: str, warn: Warn) -> str:
     return decoded.text if decoded.text != " ".join(value.split()) else single_spaced(value)
 
 
-def _canonical(name: str, present: dict[str, str]) -> str:
+def canonical_name(name: str, present: dict[str, str]) -> str:
     """The biblatex name of a field (`journal` → `journaltitle`), unless the entry has both."""
     target = ALIASES.get(name)
     return target if target and target not in present else name
@@ -118,7 +118,7 @@ def build(key: str, entry_type: str, values: dict[str, str], origin: Origin, war
     names: dict[str, tuple[Person, ...]] = {}
     more = False
     for raw_name, value in values.items():
-        name = _canonical(raw_name, values)
+        name = canonical_name(raw_name, values)
         row = field_row(name)
         if row.kind == "names":
             people = read_names(value)
@@ -154,15 +154,13 @@ def build(key: str, entry_type: str, values: dict[str, str], origin: Origin, war
     updated = text.get("mtkb_updated")
     if updated and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", updated):
         raise ValueError(f"mtkb_updated must be YYYY-MM-DD; got {updated!r}")
-    attributes: dict[str, Any] = {
-        attribute: text.get(name) or None for name, attribute in _ATTRIBUTES.items()
-    }
+    attributes: dict[str, Any] = {attribute: text.get(name) or None for name, attribute in ATTRIBUTES.items()}
     if not attributes["institution"] and text.get("school"):
         attributes["institution"] = text["school"]
     extra = {
         name: value
         for name, value in text.items()
-        if name not in _ATTRIBUTES and name not in KEY_FIELDS and value and not name.startswith("mtkb_")
+        if name not in ATTRIBUTES and name not in KEY_FIELDS and value and not name.startswith("mtkb_")
     }
     if text.get("langid"):
         extra["langid"] = text["langid"]  # a key for babel, but the only language many entries have
