@@ -325,8 +325,8 @@ LOCALISATION_KEYS = MappingProxyType(
         "prepublished": "pre-published",
     }
 )
-"""biblatex localisation keys that `type`, `location`, `pubstate` and `series` hold (`type = {phdthesis}`), and the
-English text biblatex prints for them."""
+"""biblatex localisation keys that `type`, `location`, `pubstate` and `series` hold
+(`type = {phdthesis}`), and the English text biblatex prints for them."""
 
 NAME_FIELDS = tuple(name for name, row in FIELDS.items() if row.kind == "names")
 VERBATIM_FIELDS = frozenset(name for name, row in FIELDS.items() if row.kind == "verbatim")
