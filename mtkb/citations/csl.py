@@ -177,9 +177,10 @@ def _article_numbers(ref: Reference) -> tuple[str | None, str | None, str | None
     """(issue, article number, page) of a journal article. BibTeX has no article-number field, so
     a non-numeric `number` (CD012576) and an e-locator in `pages` (e0187363) are article numbers
     (biblatex's `eid` is one too)."""
-    issue, number, page = ref.number or ref.extra.get("issue"), ref.extra.get("eid"), ref.pages
+    issue, number, page = ref.number, ref.extra.get("eid"), ref.pages
     if issue and not issue.isdigit() and not re.fullmatch(r"\d+[-–/]\d+", issue) and not number:
         issue, number = None, issue
+    issue = issue or ref.extra.get("issue")  # biblatex's issue: "Spring", "Special issue"
     if page and _ELOCATOR.match(page) and not number:
         page, number = None, page
     return issue, number, page

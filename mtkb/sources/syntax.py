@@ -4,7 +4,9 @@
    ends the value at that `"` in bibtexparser 2.1: the entry is cut short there (the rest becomes an
    implicit comment, its fields lost) or fails. `repair` reads such an entry again with BibTeX's rule
    (a `"` ends a quoted value only outside braces).
-2. A missing comma between two fields makes bibtexparser read the next field as part of the value
+2. An entry whose type begins with "comment" (biblatex's `@commentary`) is read as an `@comment`;
+   `repair` reads it as the entry it is.
+3. A missing comma between two fields makes bibtexparser read the next field as part of the value
    (`journal = {J}` then `title = {T}`): `missing_comma` finds it and names the line.
 """
 
@@ -25,6 +27,8 @@ from bibtexparser.model import (
 _NAME = r"[A-Za-z_][\w\-:.+/]*"
 _NEXT_FIELD = re.compile(rf"\s*({_NAME})\s*=\s*[{{\"\w]")
 _FIELD_START = re.compile(rf"\s*,?\s*({_NAME})\s*=\s*")
+_COMMENT_LOOKALIKE = re.compile(r"\s*@\s*comment\w+\s*[{(]", re.I)
+"""`@commentary{…}` (a biblatex entry type) that bibtexparser reads as an `@comment`."""
 _HEAD = re.compile(r"\s*@\s*(\w+)\s*[{(]\s*([^,\s]*)\s*")
 
 
@@ -98,7 +102,7 @@ def repair(library: Library) -> tuple[list[Entry], list[Block]]:
     blocks = library.blocks
     failed_ids = {id(b) for b in library.failed_blocks}
     for index, block in enumerate(blocks):
-        is_failed = id(block) in failed_ids
+        is_failed = id(block) in failed_ids or _COMMENT_LOOKALIKE.match(block.raw or "") is not None
         if not (isinstance(block, Entry) or is_failed):
             continue
         if isinstance(block, Entry):
