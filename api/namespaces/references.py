@@ -22,7 +22,7 @@ model = models.for_type(ns, "reference")
 def _matches(ref: dict[str, Any], args: dict[str, Any]) -> bool:
     year = ref.get("year")
     names = " ".join(
-        f"{p.get('family') or ''} {p.get('given') or ''} {p.get('literal') or ''}"
+        f"{p.get('particle') or ''} {p.get('family') or ''} {p.get('given') or ''} {p.get('literal') or ''}"
         for p in [*ref["authors"], *ref["editors"]]
     ).lower()
     return (

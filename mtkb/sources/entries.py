@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from mtkb.bibmap import ALIASES, KEY_FIELDS, VERBATIM_FIELDS, field_row
@@ -75,6 +76,8 @@ ATTRIBUTES = {
 }
 """Field (its biblatex name) → the Reference attribute that holds it; the others go to `extra`."""
 _DATE_FIELDS = {"year", "month", "date"}
+_NONE: Mapping[str, Any] = MappingProxyType({})
+"""The one empty table that every reference without extra fields or other names shares."""
 _URL_IN_TEXT = re.compile(r"\\url\{([^{}]+)\}")
 
 
@@ -169,7 +172,7 @@ def build(key: str, entry_type: str, values: dict[str, str], origin: Origin, war
         entry_type=entry_type,
         authors=names.pop("author", ()),
         editors=names.pop("editor", ()),
-        names=names,
+        names=names or _NONE,
         authors_incomplete=more,
         year=issued.year,
         month=issued.month,
@@ -178,7 +181,7 @@ def build(key: str, entry_type: str, values: dict[str, str], origin: Origin, war
         updated=updated,
         verification=text.get("mtkb_verification", "unverified"),
         sources=text.get("mtkb_sources"),
-        extra=extra,
+        extra=extra or _NONE,
         fields=dict(values),
         origin=origin,
         **attributes,

@@ -29,7 +29,7 @@ _NEXT_FIELD = re.compile(rf"\s*({_NAME})\s*=\s*[{{\"\w]")
 _FIELD_START = re.compile(rf"\s*,?\s*({_NAME})\s*=\s*")
 _COMMENT_LOOKALIKE = re.compile(r"\s*@\s*comment\w+\s*[{(]", re.I)
 """`@commentary{…}` (a biblatex entry type) that bibtexparser reads as an `@comment`."""
-_HEAD = re.compile(r"\s*@\s*(\w+)\s*[{(]\s*([^,\s]*)\s*")
+_HEAD = re.compile(r"\s*@\s*(\w+)\s*[{(]\s*([^,\s]*)\s*,")
 
 
 def _balanced(value: str) -> bool:
