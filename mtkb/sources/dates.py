@@ -133,11 +133,12 @@ def read_issued(year: str | None, month: str | None, date: str | None) -> Issued
     rest = text[text.index(years[0]) + 4 :].strip()
     if rest:
         ongoing = re.fullmatch(r"(?:-+|–|—)\s*(?:date|present|i dag|dd)?\.?", rest, re.I)
-        second = re.fullmatch(rf"{_RANGE_SEP.pattern}(\d{{4}})", rest)
+        second = re.fullmatch(rf"{_RANGE_SEP.pattern}(\d{{4}}|\d{{2}})", rest)
         if ongoing:
             issued.edtf = f"{first}/.."
-        elif second:
-            issued.edtf = f"{first}/{second.group(1)}"
+        elif second:  # "1968--90" ends in 1990
+            end = second.group(1) if len(second.group(1)) == 4 else f"{first // 100}{second.group(1)}"
+            issued.edtf = f"{first}/{end}"
         else:
             issued.guesses.append(f"year {year!r} read as {first}")
     if month and issued.edtf and "/" not in issued.edtf:

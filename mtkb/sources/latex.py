@@ -10,6 +10,7 @@ nothing disappears silently. `%` in a BibTeX value is a percent sign, not a LaTe
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -49,7 +50,21 @@ MACROS: dict[str, tuple[str, str]] = {
     "TeXXeT": ("", "TeX-XeT"),
     "WEB": ("", "WEB"),
     "POBox": ("", "P.O. Box"),
+    "POSTSCRIPT": ("", "PostScript"),
+    "PS": ("", "PostScript"),
+    "AMSTEX": ("", "AMS-TeX"),
+    "LAMSTeX": ("", "LAMS-TeX"),
     # spacing and punctuation
+    "/": ("", ""),  # italic correction
+    "par": ("", " "),
+    "emdash": ("", "—"),
+    "endash": ("", "–"),
+    "pounds": ("", "£"),
+    "textsterling": ("", "£"),
+    "cal": ("{", "%s"),
+    "mathcal": ("{", "%s"),
+    "hphantom": ("{", ""),
+    "vphantom": ("{", ""),
     "hyphen": ("", "-"),
     "slash": ("", "/"),
     "unskip": ("", ""),
@@ -90,7 +105,44 @@ MACROS: dict[str, tuple[str, str]] = {
     "textsuperscript": ("{", "%s"),
     "textsubscript": ("{", "%s"),
     "acro": ("{", "%s"),
-    "sc": ("", ""),
+    **{
+        declaration: ("", "")
+        for declaration in [
+            "em",
+            "bf",
+            "it",
+            "rm",
+            "sl",
+            "sf",
+            "tt",
+            "sc",
+            "upshape",
+            "itshape",
+            "slshape",
+            "bfseries",
+            "mdseries",
+            "scshape",
+            "normalfont",
+            "rmfamily",
+            "sffamily",
+            "ttfamily",
+            "tiny",
+            "scriptsize",
+            "footnotesize",
+            "small",
+            "normalsize",
+            "large",
+            "Large",
+            "LARGE",
+            "huge",
+            "Huge",
+            "boldmath",
+            "unboldmath",
+            "protect",
+            "frenchspacing",
+            "nocorr",
+        ]
+    },
     "path": ("{", "%s"),
     "url": ("{", "%s"),
     "nolinkurl": ("{", "%s"),
@@ -180,6 +232,57 @@ def needs_decoding(value: str) -> bool:
     return any(c in value for c in "\\{}~$") or "--" in value or "``" in value or "''" in value
 
 
+_TOKENS = re.compile(r"\\[A-Za-z@]+|\\.|[{}$]|\s+|[^\\{}$\s]+", re.S)
+_CONTROL_WORD = re.compile(r"\\[A-Za-z@]+")
+
+
+def _chunks(source: str) -> list[str]:
+    """`source` split at the spaces where LaTeX could not carry anything across: outside braces and
+    math, and not after a control word (which eats the space: `\\TeX book`). pylatexenc reads text
+    one token at a time, so only the chunks that hold LaTeX go to it (long abstracts are mostly
+    plain words)."""
+    chunks, current, depth, math, previous = [], [], 0, False, ""
+    for token in _TOKENS.findall(source):
+        if token.isspace() and depth <= 0 and not math and not _CONTROL_WORD.fullmatch(previous):
+            if current:
+                chunks.append("".join(current))
+            current, previous = [], token
+            continue
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+        elif token == "$":
+            math = not math
+        current.append(token)
+        previous = token
+    if current:
+        chunks.append("".join(current))
+    return chunks
+
+
+@functools.lru_cache(maxsize=8192)
+def _decode_chunk(chunk: str) -> tuple[str, tuple[str, ...]]:
+    """The text of one chunk of LaTeX (a few words), and what was guessed. Chunks recur (`{\\TeX}`,
+    accented names), hence the cache."""
+    guesses: list[str] = []
+    try:
+        walker = latexwalker.LatexWalker(chunk, latex_context=_walker_db, tolerant_parsing=True)
+        nodes, _, _ = walker.get_latex_nodes()
+        unknown: list[str] = []
+        _unknown_macros(nodes, unknown)
+        guesses.extend(f"unknown LaTeX macro \\{name} (kept its text)" for name in unknown)
+        text = _to_text.nodelist_to_text(nodes)
+    except Exception:  # pylatexenc fails with arbitrary errors on some input (e.g. `\title`)
+        guesses.append(f"undecodable LaTeX in {chunk[:60]!r} (its commands and braces were dropped)")
+        text = chunk
+    if _LEFTOVER.search(text):
+        if not guesses:
+            guesses.append(f"undecodable LaTeX in {chunk[:60]!r} (its commands and braces were dropped)")
+        text = _LEFTOVER.sub(lambda m: m.group(0)[1:] if len(m.group(0)) == 2 else "", text)
+    return text, tuple(guesses)
+
+
 def decode(value: str) -> Decoded:
     """`value` as plain text. Never raises: what could not be decoded is dropped from the text and
     reported in `guesses` (an unknown macro is kept as its arguments' text and reported)."""
@@ -190,20 +293,15 @@ def decode(value: str) -> Decoded:
         source = _PERCENT.sub(r"\\%", _protect_verbatim(value))
         for escaped, placeholder in _ESCAPED:
             source = source.replace(escaped, placeholder)
-        try:
-            walker = latexwalker.LatexWalker(source, latex_context=_walker_db, tolerant_parsing=True)
-            nodes, _, _ = walker.get_latex_nodes()
-            unknown: list[str] = []
-            _unknown_macros(nodes, unknown)
-            guesses.extend(f"unknown LaTeX macro \\{name} (kept its text)" for name in unknown)
-            text = _to_text.nodelist_to_text(nodes)
-        except Exception:  # pylatexenc fails with arbitrary errors on some input (e.g. `\title`)
-            guesses.append(f"undecodable LaTeX in {value[:60]!r} (its commands and braces were dropped)")
-            text = value
-        if _LEFTOVER.search(text):
-            if not guesses:
-                guesses.append(f"undecodable LaTeX in {value[:60]!r} (its commands and braces were dropped)")
-            text = _LEFTOVER.sub(lambda m: m.group(0)[1:] if len(m.group(0)) == 2 else "", text)
+        parts = []
+        for chunk in _chunks(source):
+            if needs_decoding(chunk):
+                decoded, guessed = _decode_chunk(chunk)
+                parts.append(decoded)
+                guesses.extend(g for g in guessed if g not in guesses)
+            else:
+                parts.append(chunk)
+        text = " ".join(parts)
         for escaped, placeholder in _ESCAPED:
             text = text.replace(placeholder, escaped[-1] if escaped[1] in "{}" else "\\")
     text = " ".join(text.replace("\xa0", " ").split())
