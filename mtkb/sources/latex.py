@@ -241,7 +241,9 @@ def _chunks(source: str) -> list[str]:
     math, and not after a control word (which eats the space: `\\TeX book`). pylatexenc reads text
     one token at a time, so only the chunks that hold LaTeX go to it (long abstracts are mostly
     plain words)."""
-    chunks, current, depth, math, previous = [], [], 0, False, ""
+    chunks: list[str] = []
+    current: list[str] = []
+    depth, math, previous = 0, False, ""
     for token in _TOKENS.findall(source):
         if token.isspace() and depth <= 0 and not math and not _CONTROL_WORD.fullmatch(previous):
             if current:
