@@ -217,6 +217,7 @@ class Person:
     literal: str | None = None
     particle: str | None = None
     suffix: str | None = None
+    useprefix: bool = False  # biblatex's option: the particle is part of the name for sorting and citing
 
     def display(self) -> str:
         """ "van Gogh, Vincent", "Pimentel, J. J., Jr", or the literal."""

@@ -169,7 +169,14 @@ def test_reference_has_type_and_id_and_corporate_author_stays_whole(client: Flas
     body = get_json(client, "/api/v1/references/hdir2016rus")
     assert body["type"] == "reference" and body["id"] == body["key"] == "hdir2016rus"
     assert body["authors"] == [
-        {"family": None, "given": None, "literal": "Helsedirektoratet", "particle": None, "suffix": None}
+        {
+            "family": None,
+            "given": None,
+            "literal": "Helsedirektoratet",
+            "particle": None,
+            "suffix": None,
+            "useprefix": False,
+        }
     ]
 
 

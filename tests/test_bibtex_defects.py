@@ -10,7 +10,7 @@ from flask import Flask
 
 from api import create_app
 from index import build_index
-from mtkb.citations import format_references, to_bibtex
+from mtkb.citations import format_bibliography, format_references, to_bibtex
 from mtkb.citations.csl import to_csl_json
 from mtkb.corpus import load_corpus
 from mtkb.records import Person, Reference
@@ -152,7 +152,18 @@ def test_6_name_parts_are_kept_apart(tmp_path: Path) -> None:
         Person(family="Beethoven", given="Ludwig", particle="van"),
     )
     assert to_csl_json(ref)["author"][0] == {"family": "Pimentel", "given": "J. J.", "suffix": "Jr."}
-    assert to_csl_json(ref)["author"][1]["non-dropping-particle"] == "van"
+    assert to_csl_json(ref)["author"][1]["dropping-particle"] == "van"
+
+
+def test_6_useprefix_makes_the_particle_part_of_the_name(tmp_path: Path) -> None:
+    ref = one(
+        tmp_path,
+        "@article{a, title = {T}, year = 2020, author = {family=Gogh, given=Vincent, prefix=van,"
+        " useprefix=true and de Geer, Ingrid}, options = {useprefix=false}}",
+    )
+    assert [p.useprefix for p in ref.authors] == [True, False]
+    assert to_csl_json(ref)["author"][0]["non-dropping-particle"] == "van"
+    assert format_references([ref], "apa", "en-US")["a"].intext_text.startswith("(van Gogh")
 
 
 def test_6_a_malformed_name_is_a_warning(tmp_path: Path) -> None:
@@ -299,3 +310,27 @@ def test_5_keys_with_a_slash_are_served_in_every_format(
         response = client.get(f"/api/v1/references/baez/article{query}", headers={"Accept": accept})
         assert response.status_code == 200, response.get_data(as_text=True)
         assert expected in response.get_data(as_text=True).replace('": ', '":')
+
+
+def test_6_particles_sort_under_the_family_name(tmp_path: Path) -> None:
+    result = load(
+        tmp_path,
+        (
+            "a.bib",
+            "@book{h, author = {Hansen, Hans}, title = {H}, year = 2001}\n"
+            "@book{g, author = {van Gogh, Vincent}, title = {G}, year = 2001}\n"
+            "@book{a, author = {Aarts, Anna}, title = {A}, year = 2001}\n",
+        ),
+    )
+    entries, _, _ = format_bibliography(list(result.references.values()), "apa", "en-US")
+    assert [e.key for e in entries] == ["a", "g", "h"], "van Gogh under G, not V"
+
+
+def test_shortjournal_is_the_abbreviation_vancouver_prints(tmp_path: Path) -> None:
+    ref = one(
+        tmp_path,
+        "@article{a, author = {Aarts, Anna}, title = {T}, journal = {Clinical Psychology Review},"
+        " shortjournal = {Clin Psychol Rev}, volume = 3, pages = {1--2}, year = 2001}",
+    )
+    assert to_csl_json(ref)["container-title-short"] == "Clin Psychol Rev"
+    assert "Clin Psychol Rev" in format_references([ref], "vancouver", "en-US")["a"].bibliography_text

@@ -16,7 +16,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_dump
 
-from mtkb.bibmap import EPRINT_ARCHIVES, EPRINT_TYPES, entry_type_row, field_row, localised
+from mtkb.bibmap import EPRINT_ARCHIVES, EPRINT_TYPES, TypeRow, entry_type_row, field_row, localised
 from mtkb.records import Person, Reference
 
 LANGUAGES = {"nb": "nb-NO", "nn": "nn-NO", "en": "en"}
@@ -36,6 +36,7 @@ class NameSchema(Schema):
     given = fields.String()
     literal = fields.String()
     particle = fields.String(data_key="non-dropping-particle")
+    dropping_particle = fields.String(data_key="dropping-particle")
     suffix = fields.String()
 
 
@@ -113,10 +114,12 @@ _schema = CslItemSchema()
 
 def csl_name(person: Person) -> dict[str, str]:
     """A CSL name; a corporate author stays one `literal` so that no engine splits it. A particle
-    ("van") is CSL's non-dropping particle, which the styles sort under the family name."""
+    ("van") is CSL's dropping particle, as biblatex's default (useprefix=false) treats it: sorted and
+    cited under the family name ("Gogh, V. van"); with useprefix it is the non-dropping particle."""
     if person.literal:
         return {"literal": person.literal}
-    parts = (("family", person.family), ("given", person.given), ("particle", person.particle))
+    particle = "particle" if person.useprefix else "dropping_particle"
+    parts = (("family", person.family), ("given", person.given), (particle, person.particle))
     return {k: v for k, v in (*parts, ("suffix", person.suffix)) if v}
 
 
@@ -160,9 +163,16 @@ def date_parts(value: str | None, year: int | None = None, month: int | None = N
     return None
 
 
+def type_row(ref: Reference) -> TypeRow:
+    """The mapping table's row for a reference's type. A `@misc` is a web page when it has a URL or is
+    published on a website (howpublished is a domain name), and no publisher."""
+    web = bool(ref.url) or bool(ref.howpublished and _DOMAIN.match(ref.howpublished))
+    return entry_type_row(ref.entry_type, web, bool(ref.publisher))
+
+
 def csl_type(ref: Reference) -> str:
-    """The CSL type of a reference, from the mapping table (`@misc` with a URL is a web page)."""
-    return entry_type_row(ref.entry_type, bool(ref.url), bool(ref.publisher)).csl
+    """The CSL type of a reference, from the mapping table."""
+    return type_row(ref).csl
 
 
 def first_place(address: str | None) -> str | None:

@@ -22,7 +22,7 @@ from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 
 from mtkb.bibmap import entry_type_row, field_row, localised
-from mtkb.citations.csl import to_csl_json
+from mtkb.citations.csl import to_csl_json, type_row
 from mtkb.records import Person, Reference
 
 _LATEX_SPECIALS = {
@@ -129,7 +129,7 @@ def _ris_name(person: Person) -> str:
 
 def ris_entry(ref: Reference) -> dict[str, Any]:
     """The rispy entry (a dict keyed by rispy's field names) of a reference."""
-    kind = entry_type_row(ref.entry_type, bool(ref.url), bool(ref.publisher)).ris
+    kind = type_row(ref).ris
     if kind == "BOOK" and ref.editors and not ref.authors:
         kind = "EDBOOK"
     entry: dict[str, Any] = {"type_of_reference": kind, "id": ref.key}

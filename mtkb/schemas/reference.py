@@ -9,6 +9,9 @@ class PersonSchema(Schema):
     literal = fields.String(allow_none=True)
     particle = fields.String(allow_none=True, metadata={"description": 'The von part: "van", "de"'})
     suffix = fields.String(allow_none=True, metadata={"description": 'The jr part: "Jr", "III"'})
+    useprefix = fields.Boolean(
+        metadata={"description": "Whether the particle sorts and is cited with the family name (biblatex)"}
+    )
 
 
 class ReferenceSchema(Schema):

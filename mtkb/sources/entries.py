@@ -78,6 +78,8 @@ ATTRIBUTES = {
 _DATE_FIELDS = {"year", "month", "date"}
 _NONE: Mapping[str, Any] = MappingProxyType({})
 """The one empty table that every reference without extra fields or other names shares."""
+_USEPREFIX = re.compile(r"(?:^|,)\s*useprefix\s*(?:=\s*true\s*)?(?:,|$)", re.I)
+"""biblatex's entry option `options = {useprefix=true}` (or bare `useprefix`)."""
 _URL_IN_TEXT = re.compile(r"\\url\{([^{}]+)\}")
 
 
@@ -119,12 +121,13 @@ def build(key: str, entry_type: str, values: dict[str, str], origin: Origin, war
             raise ValueError(f"field {name!r} is longer than {MAX_FIELD} characters")
     text: dict[str, str] = {}
     names: dict[str, tuple[Person, ...]] = {}
+    useprefix = bool(_USEPREFIX.search(values.get("options", "")))
     more = False
     for raw_name, value in values.items():
         name = canonical_name(raw_name, values)
         row = field_row(name)
         if row.kind == "names":
-            people = read_names(value)
+            people = read_names(value, useprefix)
             for guess in people.guesses:
                 warn(raw_name, guess)
             names[name] = people.people

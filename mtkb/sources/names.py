@@ -65,7 +65,7 @@ def _text(value: str, guesses: list[str]) -> str | None:
     return sys.intern(decoded.text) if decoded.text else None
 
 
-def _extended(name: str, guesses: list[str]) -> Person:
+def _extended(name: str, guesses: list[str], default_useprefix: bool) -> Person:
     """A name in biblatex's extended format: comma-separated `part=value` pairs."""
     parts: dict[str, str] = {}
     for pair in _top_level_split(name, ","):
@@ -77,15 +77,17 @@ def _extended(name: str, guesses: list[str]) -> Person:
             guesses.append(f"malformed name {name!r}: unknown name part {key!r}")
             continue
         parts[key] = value
+    useprefix = parts.get("useprefix", "").strip().lower()
     return Person(
         family=_text(parts.get("family", ""), guesses),
         given=_text(parts.get("given", ""), guesses),
         particle=_text(parts.get("prefix", ""), guesses),
         suffix=_text(parts.get("suffix", ""), guesses),
+        useprefix=useprefix in ("true", "1", "yes") if useprefix else default_useprefix,
     )
 
 
-def _bibtex_name(name: str, guesses: list[str]) -> Person:
+def _bibtex_name(name: str, guesses: list[str], useprefix: bool) -> Person:
     pieces = _top_level_split(name, ",")
     if len(pieces) > 3 or (len(pieces) == 3 and not SUFFIXES.match(decode(pieces[1]).text)):
         guesses.append(f"malformed name {name!r} (a missing 'and' between two names?)")
@@ -97,12 +99,14 @@ def _bibtex_name(name: str, guesses: list[str]) -> Person:
         given=_text(" ".join(parts.first), guesses),
         particle=_text(" ".join(parts.von), guesses),
         suffix=_text(" ".join(parts.jr), guesses),
+        useprefix=useprefix,
     )
 
 
-def read_names(raw: str) -> NameList:
+def read_names(raw: str, useprefix: bool = False) -> NameList:
     """The people in a name field. A name wholly in braces is one corporate name (a `literal`); a list
-    ending in `and others` sets `more`."""
+    ending in `and others` sets `more`. `useprefix` is biblatex's option for the entry (default false:
+    "van Gogh" is sorted and cited as "Gogh"); a name in the extended format may set its own."""
     result = NameList()
     people = []
     for name in split_multiple_persons_names(raw):
@@ -114,8 +118,8 @@ def read_names(raw: str) -> NameList:
         elif wholly_braced(name):
             people.append(Person(literal=_text(name[1:-1], result.guesses)))
         elif _EXTENDED.match(name):
-            people.append(_extended(name, result.guesses))
+            people.append(_extended(name, result.guesses, useprefix))
         else:
-            people.append(_bibtex_name(name, result.guesses))
+            people.append(_bibtex_name(name, result.guesses, useprefix))
     result.people = tuple(people)
     return result
