@@ -376,7 +376,7 @@ def test_unbalanced_braces_reported_and_neighbours_kept(tmp_path: Path) -> None:
     result = load(tmp_path, ("a.bib", content))
     assert messages(result) == [
         "references/a.bib:6: BibTeX syntax error: Unexpected block start: `@article`. "
-        "Was still looking for field-value closing `,` or `}`"
+        "Was still looking for field-value closing `,` or `}` (an unclosed { on line 7?)"
     ]
     assert sorted(result.references) == ["good1", "good2"]
     assert result.entries_seen == 3

@@ -26,7 +26,7 @@ from bibtexparser.model import Block, DuplicateBlockKeyBlock, DuplicateFieldKeyB
 from mtkb.errors import ContentProblem
 from mtkb.records import Origin, Reference
 from mtkb.sources.entries import MAX_FIELD, build, intern_value
-from mtkb.sources.syntax import missing_comma, repair
+from mtkb.sources.syntax import missing_comma, repair, unclosed_brace_line
 
 __all__ = ["MAX_FIELD", "BibResult", "load_bibliography", "reference_from_fields"]
 
@@ -155,7 +155,16 @@ def _failure_message(failed: Block, display: str) -> str:
     # A syntax error's text is in `abort_reason`; str() of that exception is empty.
     error = getattr(failed, "error", None)
     reason = (getattr(error, "abort_reason", None) or str(error or "")).strip()
-    return f"BibTeX syntax error: {reason.splitlines()[0] if reason else 'unreadable block'}"
+    message = f"BibTeX syntax error: {reason.splitlines()[0] if reason else 'unreadable block'}"
+    raw = failed.raw or ""
+    unclosed = unclosed_brace_line(raw)
+    if unclosed is not None:
+        return f"{message} (an unclosed {{ on line {_line(failed) + unclosed}?)"
+    # bibtexparser's failed block ends where its parse went wrong: name that line too.
+    went_wrong = _line(failed) + raw.count("\n")
+    if went_wrong == _line(failed):
+        return message
+    return f"{message} (the parse went wrong on line {went_wrong})"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -236,20 +245,18 @@ def read_bib(
             )
 
         values: dict[str, str] = {}
-        try:
-            for name, f in zip(names, entry.fields, strict=True):
-                undefined: list[str] = []
-                try:
-                    values[name] = intern_value(name, _resolve(str(f.value), strings, undefined))
-                except ValueError as exc:
-                    raise ValueError(f"field {f.key!r}: {exc}") from None
-                for macro in undefined:
-                    warn(
-                        name,
-                        f"field {f.key!r}: undefined macro {macro!r} (kept as its name, as BibTeX warns)",
-                    )
-        except ValueError as exc:
-            result.problems.append(ContentProblem(display, line, f"entry {entry.key!r}: {exc}"))
+        unreadable = None
+        for name, f in zip(names, entry.fields, strict=True):
+            undefined: list[str] = []
+            try:
+                values[name] = intern_value(name, _resolve(str(f.value), strings, undefined))
+            except ValueError as exc:  # reported at the field's own line: where the syntax went wrong
+                unreadable = ContentProblem(display, _line(f), f"entry {entry.key!r}: field {f.key!r}: {exc}")
+                break
+            for macro in undefined:
+                warn(name, f"field {f.key!r}: undefined macro {macro!r} (kept as its name, as BibTeX warns)")
+        if unreadable:
+            result.problems.append(unreadable)
             continue
         entry_type = sys.intern(entry.entry_type.lower())
         crossref = values.pop("crossref", None)

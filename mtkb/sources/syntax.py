@@ -29,6 +29,7 @@ _NEXT_FIELD = re.compile(rf"\s*({_NAME})\s*=\s*[{{\"\w]")
 _FIELD_START = re.compile(rf"\s*,?\s*({_NAME})\s*=\s*")
 _COMMENT_LOOKALIKE = re.compile(r"\s*@\s*comment\w+\s*[{(]", re.I)
 """`@commentary{…}` (a biblatex entry type) that bibtexparser reads as an `@comment`."""
+_FIELD_LINE = re.compile(rf"\s*({_NAME})\s*=")
 _HEAD = re.compile(r"\s*@\s*(\w+)\s*[{(]\s*([^,\s]*)\s*,")
 
 
@@ -143,4 +144,19 @@ def missing_comma(entry: Entry) -> str | None:
                         f"BibTeX syntax error in entry {entry.key!r}: missing comma after the field that "
                         f"ends on line {line}? ({following.group(1)!r} was read as part of {f.key!r})"
                     )
+    return None
+
+
+def unclosed_brace_line(raw: str) -> int | None:
+    """How many lines after the first of `raw` (an entry's text) a field starts whose value opens a
+    brace that never closes, or None: a later line that starts a field (`name =`) while that value is
+    still open gives it away (a value may run over many lines, but no field starts inside one)."""
+    depth, last_field = 0, None
+    for number, text in enumerate(raw.split("\n")):
+        if _FIELD_LINE.match(text):
+            if depth > 1 and last_field is not None:
+                return last_field
+            if depth == 1:
+                last_field = number
+        depth += text.count("{") - text.count("\\{") - text.count("}") + text.count("\\}")
     return None
