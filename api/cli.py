@@ -31,6 +31,8 @@ def _dirs(kb: str | None, references: str | None) -> tuple[Path, Path]:
 def _print_problems(corpus: Corpus) -> None:
     for problem in corpus.problems:
         click.echo(str(problem), err=True)
+    for warning in corpus.warnings:
+        click.echo(f"{warning} (warning)", err=True)
 
 
 def _print_counts(corpus: Corpus) -> None:

@@ -186,7 +186,8 @@ def snippet(html: str, lang: str = UI_LANGS[0]) -> Markup:
 def person(p: dict[str, Any]) -> str:
     if p.get("literal"):
         return str(p["literal"])
-    return ", ".join(x for x in (p.get("family"), p.get("given")) if x)
+    family = " ".join(x for x in (p.get("particle"), p.get("family")) if x)
+    return ", ".join(x for x in (family, p.get("given"), p.get("suffix")) if x)
 
 
 def page_window(current: int, last: int) -> list[int | None]:

@@ -142,7 +142,7 @@ def document(record: Item | Reference) -> IndexDocument:
     if isinstance(record, Reference):
         title = record.title or ""
         people = [*record.authors, *record.editors]
-        authors = " ".join(n for p in people for n in (p.literal, p.family, p.given) if n)
+        authors = " ".join(n for p in people for n in (p.literal, p.particle, p.family, p.given) if n)
         parts = [
             record.abstract or "",
             record.journal or "",
@@ -151,6 +151,7 @@ def document(record: Item | Reference) -> IndexDocument:
             record.publisher or "",
             record.howpublished or "",
             record.note or "",
+            *(record.extra.get(k, "") for k in ("subtitle", "keywords", "series", "maintitle")),
         ]
     else:
         title = record.title

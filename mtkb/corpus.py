@@ -27,6 +27,8 @@ class Corpus:
     references: dict[str, Reference] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     problems: list[ContentProblem] = field(default_factory=list)
+    warnings: list[ContentProblem] = field(default_factory=list)
+    """What the readers had to guess (an unknown LaTeX macro, a malformed name ...): the record is kept."""
     entries_seen: int = 0
     version: str = ""
 
@@ -87,6 +89,7 @@ def load_corpus(kb_dir: Path, references_dir: Path) -> Corpus:
     bib = load_bibliography([(f, _display(f, references_dir)) for f in bib_files])
     corpus.references, corpus.entries_seen = bib.references, corpus.entries_seen + bib.entries_seen
     corpus.problems.extend(bib.problems)
+    corpus.warnings.extend(bib.warnings)
     _check_links(corpus)
     _derive_relations(corpus)
     corpus.problems.sort(key=lambda p: (p.path, p.line))

@@ -241,16 +241,22 @@ class Service(Item):
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """A name: `family` and `given`, or a `literal` for a corporate author kept whole."""
+    """A name: `family` and `given` (with a `particle` such as "van" or "de" and a `suffix` such as "Jr"
+    kept apart), or a `literal` for a corporate author kept whole."""
 
     family: str | None = None
     given: str | None = None
     literal: str | None = None
+    particle: str | None = None
+    suffix: str | None = None
+    useprefix: bool = False  # biblatex's option: the particle is part of the name for sorting and citing
 
     def display(self) -> str:
+        """ "van Gogh, Vincent", "Pimentel, J. J., Jr", or the literal."""
         if self.literal:
             return self.literal
-        return ", ".join(p for p in (self.family, self.given) if p)
+        family = " ".join(p for p in (self.particle, self.family) if p)
+        return ", ".join(p for p in (family, self.given, self.suffix) if p)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -263,9 +269,13 @@ class Reference:
     authors: tuple[Person, ...] = ()
     editors: tuple[Person, ...] = ()
     authors_incomplete: bool = False  # the author list ended in "and others"
+    names: Mapping[str, tuple[Person, ...]] = field(default_factory=dict, compare=False)
+    """The other name lists (translator, bookauthor, editora ...) by their biblatex field name."""
     year: int | None = None
     month: int | None = None
-    date: str | None = None
+    date: str | None = (
+        None  # what the date says, as biblatex stores it (EDTF): 1996-03-11, 1984/1986, 2010-21
+    )
     journal: str | None = None
     booktitle: str | None = None
     volume: str | None = None
@@ -290,6 +300,8 @@ class Reference:
     unknown: tuple[str, ...] = ()  # mtkb_unknown: fields no public record confirms (never filled in)
     verification: str = "unverified"
     sources: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+    """Every other field (subtitle, chapter, series, eprint, keywords ...), decoded, by its biblatex name."""
     fields: dict[str, str] = field(default_factory=dict, compare=False)
     origin: Origin = Origin("", 1)
     cited_by: tuple[str, ...] = ()  # derived by the corpus: ids of the items that rest on this reference
@@ -315,4 +327,4 @@ class Reference:
             "nynorsk": "nn",
             "nb": "nb",
             "nn": "nn",
-        }.get((self.language or "").lower(), "en")
+        }.get((self.language or self.extra.get("langid") or "").lower(), "en")

@@ -169,7 +169,16 @@ def test_reference_filters(
 def test_reference_has_type_and_id_and_corporate_author_stays_whole(client: FlaskClient) -> None:
     body = get_json(client, "/api/v1/references/hdir2016rus")
     assert body["type"] == "reference" and body["id"] == body["key"] == "hdir2016rus"
-    assert body["authors"] == [{"family": None, "given": None, "literal": "Helsedirektoratet"}]
+    assert body["authors"] == [
+        {
+            "family": None,
+            "given": None,
+            "literal": "Helsedirektoratet",
+            "particle": None,
+            "suffix": None,
+            "useprefix": False,
+        }
+    ]
 
 
 def test_cited_by_lists_the_recommendation(client: FlaskClient) -> None:

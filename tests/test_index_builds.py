@@ -247,7 +247,7 @@ def content(tmp_path: Path) -> tuple[Path, Path]:
     refs.mkdir()
     text = QUERIES_BIB.read_text(encoding="utf-8")
     (refs / "good.bib").write_text(text, encoding="utf-8")
-    (refs / "bad.bib").write_text("@article{broken, title = {No end}, year = {20x1}}\n", encoding="utf-8")
+    (refs / "bad.bib").write_text("@article{broken, title = {No end}, year = {2001}\n", encoding="utf-8")
     return kb, refs
 
 

@@ -24,7 +24,7 @@ model = models.for_type(ns, "reference")
 def _matches(ref: dict[str, Any], args: dict[str, Any]) -> bool:
     year = ref.get("year")
     names = " ".join(
-        f"{p.get('family') or ''} {p.get('given') or ''} {p.get('literal') or ''}"
+        f"{p.get('particle') or ''} {p.get('family') or ''} {p.get('given') or ''} {p.get('literal') or ''}"
         for p in [*ref["authors"], *ref["editors"]]
     ).lower()
     return (
@@ -47,7 +47,7 @@ class ReferenceList(Resource):
         return page(updated_filter([r for r in records if _matches(r, args)], args), args)
 
 
-@ns.route("/<string:key>")
+@ns.route("/<path:key>")
 @ns.param("key", "The BibTeX key")
 class ReferenceItem(Resource):
     @ns.doc(params=models.params(ReferenceItemArgs), responses=models.ERRORS)
@@ -86,7 +86,7 @@ citation = ns.model(
 )
 
 
-@ns.route("/<string:key>/citation")
+@ns.route("/<path:key>/citation")
 @ns.param("key", "The BibTeX key")
 class ReferenceCitation(Resource):
     @ns.doc(params=models.params(CitationArgs), responses=models.ERRORS)
@@ -109,7 +109,7 @@ citing_item = ns.model(
 )
 
 
-@ns.route("/<string:key>/cited-by")
+@ns.route("/<path:key>/cited-by")
 @ns.param("key", "The BibTeX key")
 class ReferenceCitedBy(Resource):
     @ns.doc(params=models.params(PageArgs), responses=models.ERRORS)

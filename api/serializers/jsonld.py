@@ -91,7 +91,9 @@ def guideline(item: dict[str, Any]) -> dict[str, Any]:
 def _person(p: dict[str, Any]) -> dict[str, Any]:
     if p.get("literal"):
         return {"@type": "Organization", "name": p["literal"]}
-    return {"@type": "Person", "familyName": p.get("family"), "givenName": p.get("given")}
+    family = " ".join(x for x in (p.get("particle"), p.get("family")) if x) or None
+    person = {"@type": "Person", "familyName": family, "givenName": p.get("given")}
+    return {**person, "honorificSuffix": p["suffix"]} if p.get("suffix") else person
 
 
 def reference(ref: dict[str, Any]) -> dict[str, Any]:

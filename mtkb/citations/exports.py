@@ -1,10 +1,12 @@
 """Exports of references: BibTeX (bibtexparser's writer), RIS (rispy) and CSL-JSON (the marshmallow
 schema in `mtkb.citations.csl`). No format is assembled by string concatenation.
 
-BibTeX is written as UTF-8 with LaTeX's special characters escaped in the fields that the reader
-decodes (titles, names, publishers ...); URLs, DOIs and identifiers are written as they are, as the
-reader keeps them. Exports read back with `mtkb.sources.bibtex` (and bibtexparser) to the same
-fields, and with rispy to the same RIS entries.
+BibTeX is written from the fields as they were read (macros and crossrefs resolved), so that brace
+case-protection (`{{EEG}}`), math and every field the knowledge base does not use come back as they
+were; a reference without raw fields is written from its record, with LaTeX's special characters
+escaped in the text fields. Which RIS type and tag a field gets is the one mapping table,
+`mtkb.bibmap`. Exports read back with `mtkb.sources.bibtex` (and bibtexparser) to the same fields,
+and with rispy to the same RIS entries.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ import rispy
 from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 
-from mtkb.citations.csl import csl_type, to_csl_json
+from mtkb.bibmap import entry_type_row, field_row, localised
+from mtkb.citations.csl import to_csl_json, type_row
 from mtkb.records import Person, Reference
-from mtkb.sources.bibtex import DECODED
 
 _LATEX_SPECIALS = {
     "\\": r"\textbackslash{}",
@@ -86,7 +88,13 @@ def _bibtex_names(people: Sequence[Person], more: bool = False) -> str:
 
 
 def bibtex_entry(ref: Reference) -> Entry:
-    """The bibtexparser entry of a reference (values escaped, not yet enclosed in braces)."""
+    """The bibtexparser entry of a reference (values not yet enclosed in braces): its fields as read,
+    but mtkb's own (mtkb_*), or, for a record without them, its attributes escaped."""
+    if ref.fields:
+        kept = [
+            Field(name, value) for name, value in ref.fields.items() if field_row(name).kind != "internal"
+        ]
+        return Entry(ref.entry_type, ref.key, kept)
     values: list[Field] = []
     if ref.authors:
         values.append(Field("author", _bibtex_names(ref.authors, ref.authors_incomplete)))
@@ -99,7 +107,7 @@ def bibtex_entry(ref: Reference) -> Entry:
         value = str(value)
         if name == "pages":
             value = value.replace("-", "--")
-        values.append(Field(name, latex_escape(value) if name in DECODED else value))
+        values.append(Field(name, latex_escape(value) if field_row(name).kind == "text" else value))
     for name in EXTRA_FIELDS:
         if ref.fields.get(name):
             values.append(Field(name, ref.fields[name]))
@@ -115,19 +123,6 @@ def to_bibtex(refs: Iterable[Reference]) -> str:
     return text
 
 
-RIS_TYPES = {
-    "article-journal": "JOUR",
-    "book": "BOOK",
-    "chapter": "CHAP",
-    "paper-conference": "CPAPER",
-    "report": "RPRT",
-    "thesis": "THES",
-    "webpage": "ELEC",
-    "manuscript": "UNPB",
-    "pamphlet": "PAMP",
-}
-
-
 RIS_OTHERS = "et al."
 """The last AU of an author list that ended in "and others" (RIS has no marker of its own)."""
 
@@ -138,7 +133,7 @@ def _ris_name(person: Person) -> str:
 
 def ris_entry(ref: Reference) -> dict[str, Any]:
     """The rispy entry (a dict keyed by rispy's field names) of a reference."""
-    kind = RIS_TYPES.get(csl_type(ref), "GEN")
+    kind = type_row(ref).ris
     if kind == "BOOK" and ref.editors and not ref.authors:
         kind = "EDBOOK"
     entry: dict[str, Any] = {"type_of_reference": kind, "id": ref.key}
@@ -175,7 +170,9 @@ def ris_entry(ref: Reference) -> dict[str, Any]:
         "edition": ref.edition,
         "language": ref.language,
         "abstract": ref.abstract,
-        "type_of_work": ref.report_type or (ref.howpublished if kind not in ("JOUR",) else None),
+        "type_of_work": localised(ref.report_type)
+        if ref.report_type
+        else entry_type_row(ref.entry_type).genre,
         "access_date": ref.urldate,
         "issn": ref.isbn,
     }
@@ -184,7 +181,32 @@ def ris_entry(ref: Reference) -> dict[str, Any]:
         entry["urls"] = [ref.url]
     if ref.note:
         entry["notes"] = [ref.note]
+    _ris_extras(ref, entry)
     return entry
+
+
+def _ris_extras(ref: Reference, entry: dict[str, Any]) -> None:
+    """The RIS tags of the fields in `extra` and `names` that the mapping table gives one, where the
+    entry has not set that tag already."""
+    for name, value in ref.extra.items():
+        tag = field_row(name).ris
+        key = rispy.TAG_KEY_MAPPING.get(tag or "")
+        if key and key not in entry and name == "keywords":
+            entry[key] = [k.strip() for k in value.split(",") if k.strip()]
+        elif key and key not in entry:
+            entry[key] = [value] if tag in rispy.LIST_TYPE_TAGS else value
+    for name, people in ref.names.items():
+        tag = field_row(name).ris
+        key = rispy.TAG_KEY_MAPPING.get(tag or "")
+        if key and key not in entry and people:
+            entry[key] = [_ris_name(p) for p in people]
+    if (
+        not ref.publisher
+        and not entry.get("publisher")
+        and ref.howpublished
+        and "://" not in ref.howpublished
+    ):
+        entry["publisher"] = ref.howpublished
 
 
 def to_ris(refs: Iterable[Reference]) -> str:

@@ -9,6 +9,11 @@ class PersonSchema(Schema):
     family = fields.String(allow_none=True)
     given = fields.String(allow_none=True)
     literal = fields.String(allow_none=True)
+    particle = fields.String(allow_none=True, metadata={"description": 'The von part: "van", "de"'})
+    suffix = fields.String(allow_none=True, metadata={"description": 'The jr part: "Jr", "III"'})
+    useprefix = fields.Boolean(
+        metadata={"description": "Whether the particle sorts and is cited with the family name (biblatex)"}
+    )
 
 
 class ReferenceSchema(Schema):
@@ -20,9 +25,21 @@ class ReferenceSchema(Schema):
     unknown_fields = fields.List(fields.String(), dump_only=True, attribute="unknown", data_key="unknown")
     authors = fields.List(fields.Nested(PersonSchema), dump_only=True)
     editors = fields.List(fields.Nested(PersonSchema), dump_only=True)
+    names = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Nested(PersonSchema)),
+        dump_only=True,
+        metadata={"description": "Other name lists by their biblatex field: translator, bookauthor ..."},
+    )
     year = fields.Integer(dump_only=True, allow_none=True)
     month = fields.Integer(dump_only=True, allow_none=True)
-    date = fields.String(dump_only=True, allow_none=True)
+    date = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "The date as biblatex stores it (EDTF): 1996-03-11, 1984/1986, 1987/.., 2010-21"
+        },
+    )
     journal = fields.String(dump_only=True, allow_none=True)
     booktitle = fields.String(dump_only=True, allow_none=True)
     volume = fields.String(dump_only=True, allow_none=True)
@@ -44,6 +61,14 @@ class ReferenceSchema(Schema):
     abstract = fields.String(dump_only=True, allow_none=True)
     note = fields.String(dump_only=True, allow_none=True)
     updated = fields.String(dump_only=True, allow_none=True)
+    extra = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        dump_only=True,
+        metadata={
+            "description": "Every other field of the entry (subtitle, chapter, series, eprint ...), decoded"
+        },
+    )
     cited_by = fields.List(fields.String(), dump_only=True)
     version = fields.Integer(dump_only=True, metadata={"description": VERSION_HELP})
     first_published = fields.Date(dump_only=True, allow_none=True, metadata={"description": FIRST_HELP})
