@@ -69,8 +69,17 @@ RATELIMIT_EXEMPT_LOOPBACK = True
 """Clients on 127.0.0.0/8 or ::1 are not limited (load tests measure the service, not the limiter)."""
 
 TRUSTED_PROXIES = 0
-"""How many reverse proxies or CDN hops in front of the service may set X-Forwarded-For. With 0 the
-client address is the TCP peer and X-Forwarded-For is ignored."""
+"""How many reverse proxies or CDN hops in front of the service may set X-Forwarded-For (and
+X-Forwarded-Proto and X-Forwarded-Host). With 0 the client address is the TCP peer and X-Forwarded-* is
+ignored."""
+
+PUBLIC_BASE_URL = ""
+"""The address people reach the service at, scheme://host[:port] (https://mtkb.example.no); when set,
+every absolute link is made from it, whatever Host or X-Forwarded-Host a request names (api/hosts.py)."""
+
+ALLOWED_HOSTS = "localhost,127.0.0.1,::1"
+"""Comma-separated host names the service answers to besides PUBLIC_BASE_URL's (".example.org" also
+matches subdomains); a request naming any other host in Host or X-Forwarded-Host is answered 400."""
 
 
 def defaults() -> dict[str, Any]:

@@ -88,7 +88,9 @@ def test_the_memo_is_bounded_by_bytes_and_forgets_the_least_recently_used() -> N
     assert memo.get(key("c")) is not None
 
 
-def test_each_host_gets_its_own_links_and_no_stale_date(fresh_client) -> None:
+def test_each_host_gets_its_own_links_and_no_stale_date(index_dir: Path) -> None:
+    config = {"TESTING": True, "INDEX_DIR": str(index_dir), "ALLOWED_HOSTS": "one.example,two.example"}
+    fresh_client = create_app(config).test_client()
     first = fresh_client.get("/api/v1/facts", base_url="https://one.example")
     other = fresh_client.get("/api/v1/facts", base_url="https://two.example")
     assert "https://one.example/" in first.headers["Link"]
