@@ -8,7 +8,14 @@ from typing import Any
 wsgi_app = "wsgi:app"
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+# gevent, chosen by measurement (RELIABILITY.md, bench/fault_bench.py): with 200 connections that sent half
+# a request, sync workers (and gthread, whose threads block reading a half-sent request) answered nothing
+# for 15 s; gevent keeps each connection in a greenlet of its own and answered a concurrent search with
+# p99 8 ms. Waiting for the citation engine (a child process) yields to the other requests too. CPU work
+# (a search) still runs one at a time per worker, in the main thread, where the search time limit's timer
+# signal works as in a sync worker.
+worker_class = "gevent"
+worker_connections = 1000
 # The app is imported and created once in the master (about 1.5 s of imports and route set-up) and
 # forked into workers, so a new or replaced worker answers within milliseconds; each worker opens the
 # index itself on its first request (nothing index-related is opened before the fork).

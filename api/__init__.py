@@ -19,7 +19,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config.from_environment())
     if test_config:
         app.config.from_mapping(test_config)
-    app.extensions["mtkb_index"] = IndexHandle(Path(app.config["INDEX_DIR"]))
+    app.extensions["mtkb_index"] = IndexHandle(
+        Path(app.config["INDEX_DIR"]), float(app.config["SEARCH_TIME_LIMIT"])
+    )
 
     from api import cli, errors, hosts, http, limits, memo, pages, v1
 

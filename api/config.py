@@ -50,6 +50,10 @@ RESTX_MASK_SWAGGER = False
 MAX_CONTENT_LENGTH = 64 * 1024
 """Largest request body accepted (the only body is a bibliography request)."""
 
+SEARCH_TIME_LIMIT = 3.0
+"""Seconds one search may run before it is stopped and answered 400 "query too expensive" (a timer
+signal in the worker's main thread: gunicorn's sync and gevent workers both run requests there)."""
+
 RESPONSE_MEMO_BYTES = 16 * 1024 * 1024
 """Bytes of finished GET responses (bodies, keys and headers) each worker keeps in memory (see
 api/memo.py); 0 turns it off. 16 MB holds about 4,000 search pages or 500 expanded recommendations."""
