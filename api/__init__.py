@@ -23,9 +23,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         Path(app.config["INDEX_DIR"]), float(app.config["SEARCH_TIME_LIMIT"])
     )
 
-    from api import cli, errors, hosts, http, limits, memo, pages, v1
+    from api import cli, engine, errors, hosts, http, limits, memo, pages, v1
 
     errors.init_app(app)
+    engine.init_app(app)
     memo.init_app(app)
     http.init_app(app)
     v1.init_app(app)

@@ -62,6 +62,10 @@ ACCESS_LOG_RETENTION_DAYS = 14
 """Days the access log (time, request line, status, size, duration; no addresses) is kept; the privacy
 statement at /privacy states it, and the deployment's log rotation must keep to it."""
 
+BIBLIOGRAPHY_CACHE_BYTES = 8 * 1024 * 1024
+"""Bytes of formatted bibliographies (POST /bibliography) each worker keeps, so that a list is formatted
+once per content version (api/bibliographies.py)."""
+
 RATELIMIT_DEFAULT = "300 per minute"
 """Requests a client may make (per worker when storage is memory://), in the `limits` package's syntax
 ("300 per minute", "10/second")."""
@@ -71,6 +75,27 @@ RATELIMIT_STORAGE_URI = "memory://"
 
 RATELIMIT_EXEMPT_LOOPBACK = True
 """Clients on 127.0.0.0/8 or ::1 are not limited (load tests measure the service, not the limiter)."""
+
+RATELIMIT_ENGINE = "20 per minute"
+"""Runs of the citation engine a client may cause (formatting in a style that is not pre-rendered, or a
+bibliography not formatted before), counted apart from RATELIMIT_DEFAULT: each costs a process."""
+
+CITATION_ENGINE = ""
+"""Path of the pandoc binary that formats citations; empty: the one installed with pypandoc-binary."""
+
+ENGINE_TIME_LIMIT = 10.0
+"""Seconds one run of the citation engine may take while answering a request (well under gunicorn's
+30 s worker timeout; builds allow 120 s); a run past it is stopped and answered 503 with Retry-After."""
+
+ENGINE_CONCURRENCY = 2
+"""Engine processes one worker runs at once for requests; more wait (ENGINE_QUEUE_WAIT), then get 503."""
+
+ENGINE_QUEUE_WAIT = 5.0
+"""Seconds a request waits for a free engine slot before it is answered 503 with Retry-After."""
+
+ENGINE_PAUSE = 30.0
+"""Seconds a worker answers engine work 503 at once after a run timed out or the engine could not be
+started, so that a slow or missing engine costs one wait, not one per request (also the Retry-After)."""
 
 TRUSTED_PROXIES = 0
 """How many reverse proxies or CDN hops in front of the service may set X-Forwarded-For (and

@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from api.access import Moved
-from mtkb.errors import CitationError, IndexUnavailable, MtkbError, NotFound, QueryError
+from mtkb.errors import CitationError, EngineUnavailable, IndexUnavailable, MtkbError, NotFound, QueryError
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -75,6 +75,9 @@ def to_problem(error: BaseException) -> Response:
         return problem(404, str(error))
     if isinstance(error, QueryError | CitationError):
         return problem(400, str(error))
+    if isinstance(error, EngineUnavailable):
+        detail = f"{error}; what is pre-rendered (the core styles) and everything else still answers"
+        return problem(503, detail, headers={"Retry-After": str(error.retry_after)})
     if isinstance(error, IndexUnavailable):
         return problem(503, "the index is being built; try again shortly", headers={"Retry-After": "5"})
     if isinstance(error, HTTPException):

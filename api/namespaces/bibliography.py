@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_restx import Namespace, Resource
 from flask_restx import fields as rx
 from marshmallow import ValidationError
 
 from api import citing, models
 from api.access import current_build
+from api.bibliographies import BibliographyCache
 from api.errors import ApiProblem
 from api.params import BibliographyRequest
 from api.render import json_response
@@ -49,7 +50,11 @@ result = ns.model(
 def bibliography(keys: list[str], style: str | None, locale: str | None, fmt: str) -> Response:
     """The bibliography of `keys` (each known) formatted in `style` and `locale`."""
     style, locale = citing.style_and_locale(style, locale)
-    entries, text, html = format_bibliography(citing.references(keys), style, locale)
+    cache: BibliographyCache = current_app.extensions["mtkb_bibliographies"]
+    entries, text, html = cache.get_or_format(
+        (current_build().version, tuple(keys), style, locale),
+        lambda: format_bibliography(citing.references(keys), style, locale),
+    )
     as_html = fmt == "html"
     return json_response(
         {
