@@ -21,7 +21,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from api.bibliographies import BibliographyCache
 from api.errors import ApiProblem
-from api.limits import is_loopback
+from api.limits import local_client
 from mtkb.citations.pandoc import ENGINE_LIMITS, EngineLimits, use_binary
 
 TOKEN = "mtkb_engine_limits"
@@ -30,14 +30,14 @@ TOKEN = "mtkb_engine_limits"
 class EngineRateLimit:
     """Counts engine runs per client against RATELIMIT_ENGINE (the `limits` library's fixed windows)."""
 
-    def __init__(self, limits: str, storage_uri: str, exempt_loopback: bool):
+    def __init__(self, limits: str, storage_uri: str):
         self.limits = parse_many(limits)
         self.counter = FixedWindowRateLimiter(storage_from_string(storage_uri))
-        self.exempt_loopback = exempt_loopback
 
-    def charge(self, client: str | None) -> None:
-        """Count one engine run for `client`; raises a 429 ApiProblem when it is over a limit."""
-        if self.exempt_loopback and is_loopback(client):
+    def charge(self, client: str | None, exempt: bool) -> None:
+        """Count one engine run for `client` (unless `exempt`); raises a 429 ApiProblem when it is over a
+        limit."""
+        if exempt:
             return
         for limit in self.limits:
             if not self.counter.hit(limit, "engine", client or "unknown"):
@@ -56,12 +56,15 @@ def _enter() -> None:
     config = current_app.config
     rate: EngineRateLimit = current_app.extensions["mtkb_engine_rate"]
     client = request.remote_addr
+    exempt = bool(config["RATELIMIT_EXEMPT_LOOPBACK"]) and local_client(
+        request.environ, int(config["TRUSTED_PROXIES"])
+    )
     limits = EngineLimits(
         timeout=float(config["ENGINE_TIME_LIMIT"]),
         concurrent=int(config["ENGINE_CONCURRENCY"]),
         queue_wait=float(config["ENGINE_QUEUE_WAIT"]),
         pause=float(config["ENGINE_PAUSE"]),
-        before_run=lambda: rate.charge(client),
+        before_run=lambda: rate.charge(client, exempt),
     )
     setattr(g, TOKEN, ENGINE_LIMITS.set(limits))
 
@@ -78,7 +81,6 @@ def init_app(app: Flask) -> None:
     app.extensions["mtkb_engine_rate"] = EngineRateLimit(
         app.config["RATELIMIT_ENGINE"],
         app.config["RATELIMIT_STORAGE_URI"],
-        bool(app.config["RATELIMIT_EXEMPT_LOOPBACK"]),
     )
     app.before_request(_enter)
     app.teardown_request(_leave)

@@ -18,6 +18,10 @@ from api.access import Moved
 from mtkb.errors import CitationError, EngineUnavailable, IndexUnavailable, MtkbError, NotFound, QueryError
 
 PROBLEM_TYPE = "application/problem+json"
+MAX_LISTED_PROBLEMS = 20
+"""Field problems a problem document lists; the rest are counted in `errors_not_listed`."""
+MAX_DETAIL = 1000
+"""Characters of `detail` kept (a request naming 1,500 unknown parameters would otherwise be echoed whole)."""
 
 
 class ApiProblem(Exception):
@@ -44,11 +48,15 @@ def problem(
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
-        "detail": detail,
+        "detail": detail if len(detail) <= MAX_DETAIL else detail[: MAX_DETAIL - 1] + "…",
     }
     if errors:
-        body["errors"] = errors
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_TYPE)
+        names = list(errors)
+        body["errors"] = {name: errors[name] for name in names[:MAX_LISTED_PROBLEMS]}
+        if len(names) > MAX_LISTED_PROBLEMS:
+            body["errors_not_listed"] = len(names) - MAX_LISTED_PROBLEMS
+    # ASCII: input echoed in `detail` may hold a lone surrogate ("\ud800" in JSON), which has no UTF-8.
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_TYPE)
     response.headers.update(headers or {})
     return response
 
