@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
+
+import gunicorn.util
 
 wsgi_app = "wsgi:app"
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
@@ -28,6 +31,31 @@ limit_request_fields = 50
 limit_request_field_size = 8190
 accesslog = "-"
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+PROBLEM_HEADERS = (
+    "Content-Type: application/problem+json\r\n"
+    "Cache-Control: no-store\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Referrer-Policy: no-referrer\r\n"
+    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
+    "Access-Control-Allow-Origin: *\r\n"
+)
+
+
+def write_problem(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """What gunicorn answers itself (a malformed request: 400; a request line over limit_request_line:
+    414; too many or too long header fields: 431; an error before the app answered: 500) as the API's
+    one error shape, application/problem+json (ASCII, <, > and & escaped), with the security headers,
+    instead of gunicorn's HTML page (`gunicorn.util.write_error`, which its workers' handle_error calls)."""
+    body = {"type": "about:blank", "title": reason, "status": status_int, "detail": mesg or reason}
+    text = json.dumps(body).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    head = f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n{PROBLEM_HEADERS}"
+    data = f"{head}Content-Length: {len(text)}\r\n\r\n{text}".encode("latin-1")
+    gunicorn.util.write_nonblock(sock, data)
+
+
+gunicorn.util.write_error = write_problem
 
 
 def on_starting(server: Any) -> None:

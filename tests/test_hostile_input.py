@@ -134,3 +134,46 @@ def test_a_chunked_body_over_the_limit_is_a_413_from_gunicorn(index_dir: Path) -
             response.read()
         finally:
             connection.close()
+
+
+def raw_exchange(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send `request` as bytes; the status, headers (lower-case names) and body of the answer."""
+    import socket
+
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+@pytest.mark.slow
+def test_gunicorn_answers_its_own_errors_as_problems_with_security_headers(index_dir: Path) -> None:
+    many_headers = "".join(f"X-{i}: 1\r\n" for i in range(60))
+    cases = {
+        400: b"GET /<script> HTTP/9.9\r\nHost: localhost\r\n\r\n",
+        414: b"GET /api/v1/search?q=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        431: f"GET / HTTP/1.1\r\nHost: localhost\r\n{many_headers}\r\n".encode(),
+    }
+    with gunicorn({"MTKB_INDEX_DIR": str(index_dir)}, workers=1) as (base, _):
+        for status, request in cases.items():
+            got, headers, body = raw_exchange(base, request)
+            assert got == status
+            assert headers["content-type"] == "application/problem+json"
+            assert headers["x-content-type-options"] == "nosniff"
+            problem = json.loads(body)
+            assert problem["status"] == status and b"<" not in body
+
+
+def test_required_query_parameters_are_documented_as_required(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/swagger.json").get_json()
+    export = {p["name"]: p for p in spec["paths"]["/search/export"]["get"]["parameters"]}
+    assert export["format"].get("required") is True
+    assert client.get("/api/v1/search/export?q=music").status_code == 400
+    search = {p["name"]: p for p in spec["paths"]["/search"]["get"]["parameters"]}
+    assert not search["format"].get("required")
