@@ -176,4 +176,4 @@ def test_required_query_parameters_are_documented_as_required(client: FlaskClien
     assert export["format"].get("required") is True
     assert client.get("/api/v1/search/export?q=music").status_code == 400
     search = {p["name"]: p for p in spec["paths"]["/search"]["get"]["parameters"]}
-    assert not search["format"].get("required")
+    assert not search.get("format", {}).get("required")
