@@ -17,6 +17,7 @@ class Outcome:
     version: str | None
     body: bytes = b""
     started: float = 0.0
+    seconds: float | None = None  # how long the answer took (None: no answer)
 
 
 @dataclass
@@ -54,6 +55,8 @@ class Load:
                 outcome = Outcome(path, exc.code, exc.headers.get("X-Content-Version"), exc.read(), started)
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                 outcome = Outcome(path, None, None, b"", started)
+            if outcome.status is not None:
+                outcome.seconds = time.monotonic() - started
             with self._lock:
                 self.outcomes.append(outcome)
 

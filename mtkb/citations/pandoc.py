@@ -9,9 +9,11 @@ citation as plain text and as HTML. Starting pandoc costs far more than formatti
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -109,9 +111,7 @@ def run_engine(
     try:
         if charge and limits.before_run is not None:
             limits.before_run()
-        done = subprocess.run(
-            [pandoc_binary(), *args], input=payload, capture_output=True, timeout=limits.timeout, check=False
-        )
+        done = _run([pandoc_binary(), *args], payload, limits.timeout)
     except subprocess.TimeoutExpired:
         reason = f"a run took longer than {limits.timeout:g} s"
         _state.pause(limits.pause, reason)
@@ -126,6 +126,26 @@ def run_engine(
     if done.returncode < 0:  # killed by a signal (out of memory, an operator): not the request's fault
         raise EngineUnavailable("the citation engine was stopped", _retry(limits))
     return done
+
+
+def _run(command: list[str], payload: bytes | None, timeout: float) -> subprocess.CompletedProcess[bytes]:
+    """subprocess.run, but the engine runs in a process group of its own and the whole group is killed at
+    the time limit (subprocess.run kills only the process it started, not what that one started)."""
+    with subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    ) as process:
+        try:
+            out, err = process.communicate(payload, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def _retry(limits: EngineLimits) -> int:
