@@ -29,6 +29,9 @@ keepalive = 5
 limit_request_line = 8190  # gunicorn's maximum; longer request lines get its own (HTML) 414
 limit_request_fields = 50
 limit_request_field_size = 8190
+# gunicorn 25+ opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl): two servers on
+# one host would take it from each other, and nothing here uses it.
+control_socket_disable = True
 accesslog = "-"
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 

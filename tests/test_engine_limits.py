@@ -104,12 +104,17 @@ def test_engine_work_has_its_own_lower_rate_limit(engine_app, tmp_path: Path) ->
     client = engine_app(CITATION_ENGINE=str(script), RATELIMIT_ENGINE="2 per minute").test_client()
     keys = [[KEY], [OTHER], [KEY, OTHER]]
     statuses = [
-        client.post("/api/v1/bibliography", json={"keys": k}, environ_base=PUBLIC).status_code for k in keys
+        client.post(
+            "/api/v1/bibliography", json={"keys": k, "style": "ieee"}, environ_base=PUBLIC
+        ).status_code
+        for k in keys
     ]
     assert statuses == [200, 200, 429]
-    refused = client.post("/api/v1/bibliography", json={"keys": keys[2]}, environ_base=PUBLIC)
+    refused = client.post(
+        "/api/v1/bibliography", json={"keys": keys[2], "style": "ieee"}, environ_base=PUBLIC
+    )
     assert refused.mimetype == "application/problem+json" and int(refused.headers["Retry-After"]) > 0
-    cached = client.post("/api/v1/bibliography", json={"keys": keys[0]}, environ_base=PUBLIC)
+    cached = client.post("/api/v1/bibliography", json={"keys": keys[0], "style": "ieee"}, environ_base=PUBLIC)
     assert cached.status_code == 200, "a cached list costs no engine run"
     assert client.get("/api/v1/facts", environ_base=PUBLIC).status_code == 200, "the rest is not limited"
 
@@ -182,3 +187,23 @@ def test_a_slow_engine_does_not_hold_a_real_worker(private_index: Path, tmp_path
             thread.join()
     assert statuses == [503, 503]
     assert slowest < 1.0
+
+
+@pytest.mark.parametrize("style", ["apa", "harvard", "chicago", "norsk-apa"])
+def test_a_list_of_one_is_assembled_without_the_engine_as_the_engine_would_format_it(
+    engine_app, tmp_path: Path, style: str
+) -> None:
+    from mtkb.citations import format_bibliography
+
+    script, log = stand_in(tmp_path, 0)
+    app = engine_app(CITATION_ENGINE=str(script))
+    client = app.test_client()
+    got = client.post("/api/v1/bibliography", json={"keys": [OTHER], "style": style, "format": "html"})
+    assert got.status_code == 200 and runs(log) == 0, "assembled from the pre-rendered entry"
+    with app.app_context():
+        ref = app.extensions["mtkb_index"].current().citations.reference(OTHER)
+    use_binary(None)
+    entries, _, html = format_bibliography([ref], got.get_json()["style"], "nb-NO")
+    body = got.get_json()
+    assert body["bibliography"] == html
+    assert body["entries"][0]["intext"] == entries[0].intext_html

@@ -13,7 +13,8 @@ from api.bibliographies import BibliographyCache
 from api.errors import ApiProblem
 from api.params import BibliographyRequest
 from api.render import json_response
-from mtkb.citations import format_bibliography
+from mtkb.citations import Formatted, format_bibliography
+from mtkb.citations.engine import numbered
 
 ns = Namespace("bibliography", description="Formatted bibliographies of several references")
 request_model = ns.model(
@@ -47,11 +48,22 @@ result = ns.model(
 )
 
 
+def single_entry(key: str, style: str, locale: str) -> tuple[list[Formatted], str, str] | None:
+    """A one-entry list in a style that does not number, assembled from the reference formatted on its own
+    (pre-rendered for the core styles, else from the shared disk cache): formatting one reference alone is
+    what a bibliography of one does. None when the style numbers (the entry's label is the engine's)."""
+    if numbered(style):
+        return None
+    entry = citing.formatted([key], style, locale)[key]
+    return [entry], entry.bibliography_text, f'<div class="csl-entry">{entry.bibliography_html}</div>'
+
+
 def bibliography(keys: list[str], style: str | None, locale: str | None, fmt: str) -> Response:
     """The bibliography of `keys` (each known) formatted in `style` and `locale`."""
     style, locale = citing.style_and_locale(style, locale)
     cache: BibliographyCache = current_app.extensions["mtkb_bibliographies"]
-    entries, text, html = cache.get_or_format(
+    assembled = single_entry(keys[0], style, locale) if len(keys) == 1 else None
+    entries, text, html = assembled or cache.get_or_format(
         (current_build().version, tuple(keys), style, locale),
         lambda: format_bibliography(citing.references(keys), style, locale),
     )
