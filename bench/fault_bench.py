@@ -129,7 +129,7 @@ def slow_engine(index_dir: Path, work: Path, sleep: float, seconds: float) -> Ro
     with (
         gunicorn(env, workers=2) as (base, _),
         Load(base, PATHS, threads=4, max_seconds=seconds, max_requests=100_000) as ordinary,
-        Load(base, engine_paths, threads=2, max_seconds=seconds, max_requests=100_000) as engine,
+        Load(base, engine_paths, threads=2, max_seconds=seconds, max_requests=100_000, timeout=60) as engine,
     ):
         time.sleep(seconds)
     outcomes = ordinary.outcomes + engine.outcomes

@@ -27,6 +27,7 @@ class Load:
     threads: int = 4
     max_requests: int = 5000
     max_seconds: float = 60.0
+    timeout: float = 10.0  # seconds a client waits for an answer
     outcomes: list[Outcome] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -43,7 +44,7 @@ class Load:
             i += 1
             started = time.monotonic()
             try:
-                with urllib.request.urlopen(self.base + path, timeout=10) as response:
+                with urllib.request.urlopen(self.base + path, timeout=self.timeout) as response:
                     outcome = Outcome(
                         path,
                         response.status,
