@@ -22,7 +22,8 @@ from limits.strategies import FixedWindowRateLimiter
 from api.bibliographies import BibliographyCache
 from api.errors import ApiProblem
 from api.limits import local_client
-from mtkb.citations.pandoc import ENGINE_LIMITS, EngineLimits, use_binary
+from mtkb.citations.engine_runs import ENGINE_LIMITS, EngineLimits
+from mtkb.citations.pandoc import use_binary
 
 TOKEN = "mtkb_engine_limits"
 
