@@ -53,6 +53,10 @@ RESTX_MASK_SWAGGER = False
 MAX_CONTENT_LENGTH = 64 * 1024
 """Largest request body accepted (the only body is a bibliography request)."""
 
+SEARCH_TIME_LIMIT = 3.0
+"""Seconds one search may run before it is stopped and answered 400 "query too expensive" (a timer
+signal in the worker's main thread: gunicorn's sync and gevent workers both run requests there)."""
+
 RESPONSE_MEMO_BYTES = 16 * 1024 * 1024
 """Bytes of finished GET responses (bodies, keys and headers) each worker keeps in memory (see
 api/memo.py); 0 turns it off. 16 MB holds about 4,000 search pages or 500 expanded recommendations."""
@@ -71,9 +75,39 @@ RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_EXEMPT_LOOPBACK = True
 """Clients on 127.0.0.0/8 or ::1 are not limited (load tests measure the service, not the limiter)."""
 
+RATELIMIT_ENGINE = "20 per minute"
+"""Runs of the citation engine a client may cause (formatting in a style that is not pre-rendered, or a
+bibliography not formatted before), counted apart from RATELIMIT_DEFAULT: each costs a process."""
+
+CITATION_ENGINE = ""
+"""Path of the pandoc binary that formats citations; empty: the one installed with pypandoc-binary."""
+
+ENGINE_TIME_LIMIT = 10.0
+"""Seconds one run of the citation engine may take while answering a request (well under gunicorn's
+30 s worker timeout; builds allow 120 s); a run past it is stopped and answered 503 with Retry-After."""
+
+ENGINE_CONCURRENCY = 2
+"""Engine processes one worker runs at once for requests; more wait (ENGINE_QUEUE_WAIT), then get 503."""
+
+ENGINE_QUEUE_WAIT = 5.0
+"""Seconds a request waits for a free engine slot before it is answered 503 with Retry-After."""
+
+ENGINE_PAUSE = 30.0
+"""Seconds a worker answers engine work 503 at once after a run timed out or the engine could not be
+started, so that a slow or missing engine costs one wait, not one per request (also the Retry-After)."""
+
 TRUSTED_PROXIES = 0
-"""How many reverse proxies or CDN hops in front of the service may set X-Forwarded-For. With 0 the
-client address is the TCP peer and X-Forwarded-For is ignored."""
+"""How many reverse proxies or CDN hops in front of the service may set X-Forwarded-For (and
+X-Forwarded-Proto and X-Forwarded-Host). With 0 the client address is the TCP peer and X-Forwarded-* is
+ignored."""
+
+PUBLIC_BASE_URL = ""
+"""The address people reach the service at, scheme://host[:port] (https://mtkb.example.no); when set,
+every absolute link is made from it, whatever Host or X-Forwarded-Host a request names (api/hosts.py)."""
+
+ALLOWED_HOSTS = "localhost,127.0.0.1,::1"
+"""Comma-separated host names the service answers to besides PUBLIC_BASE_URL's (".example.org" also
+matches subdomains); a request naming any other host in Host or X-Forwarded-Host is answered 400."""
 
 
 def defaults() -> dict[str, Any]:

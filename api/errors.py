@@ -15,9 +15,13 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from api.access import Moved
-from mtkb.errors import CitationError, IndexUnavailable, MtkbError, NotFound, QueryError
+from mtkb.errors import CitationError, EngineUnavailable, IndexUnavailable, MtkbError, NotFound, QueryError
 
 PROBLEM_TYPE = "application/problem+json"
+MAX_LISTED_PROBLEMS = 20
+"""Field problems a problem document lists; the rest are counted in `errors_not_listed`."""
+MAX_DETAIL = 1000
+"""Characters of `detail` kept (a request naming 1,500 unknown parameters would otherwise be echoed whole)."""
 
 
 class ApiProblem(Exception):
@@ -44,11 +48,15 @@ def problem(
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
-        "detail": detail,
+        "detail": detail if len(detail) <= MAX_DETAIL else detail[: MAX_DETAIL - 1] + "…",
     }
     if errors:
-        body["errors"] = errors
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_TYPE)
+        names = list(errors)
+        body["errors"] = {name: errors[name] for name in names[:MAX_LISTED_PROBLEMS]}
+        if len(names) > MAX_LISTED_PROBLEMS:
+            body["errors_not_listed"] = len(names) - MAX_LISTED_PROBLEMS
+    # ASCII: input echoed in `detail` may hold a lone surrogate ("\ud800" in JSON), which has no UTF-8.
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_TYPE)
     response.headers.update(headers or {})
     return response
 
@@ -75,6 +83,9 @@ def to_problem(error: BaseException) -> Response:
         return problem(404, str(error))
     if isinstance(error, QueryError | CitationError):
         return problem(400, str(error))
+    if isinstance(error, EngineUnavailable):
+        detail = f"{error}; what is pre-rendered (the core styles) and everything else still answers"
+        return problem(503, detail, headers={"Retry-After": str(error.retry_after)})
     if isinstance(error, IndexUnavailable):
         return problem(503, "the index is being built; try again shortly", headers={"Retry-After": "5"})
     if isinstance(error, HTTPException):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 from flask import Flask, Response, current_app, request
 
@@ -40,8 +41,45 @@ def _content_version() -> str | None:
         return None
 
 
+JSON_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"))
+"""<, > and & in a JSON body, written as escapes: the same JSON to every parser, and a body pasted into an
+HTML <script> can never close it. In JSON these characters can only stand inside strings, and in UTF-8
+an ASCII byte is never part of another character, so replacing the bytes is always safe."""
+
+
+def is_json(mimetype: str | None) -> bool:
+    return bool(mimetype) and (mimetype == "application/json" or str(mimetype).endswith("+json"))
+
+
+def escape_json(response: Response) -> None:
+    """Every JSON body (problems, JSON-LD, CSL-JSON, the OpenAPI document ...) with <, > and & escaped."""
+    if response.direct_passthrough or response.is_streamed or not is_json(response.mimetype):
+        return
+    body = response.get_data()
+    if b"<" in body or b">" in body or b"&" in body:
+        for raw, escaped in JSON_ESCAPES:
+            body = body.replace(raw, escaped)
+        response.set_data(body)
+
+
+def precondition_failed(response: Response) -> None:
+    """A 412 made by `make_conditional` as a problem, without the resource, its ETag or caching headers."""
+    for name in ("ETag", "Last-Modified", "Link", "Content-Location", "Content-Disposition"):
+        response.headers.pop(name, None)
+    response.headers["Cache-Control"] = "no-store"
+    body = {
+        "type": "about:blank",
+        "title": "Precondition Failed",
+        "status": 412,
+        "detail": "If-Match or If-Unmodified-Since does not hold for the current representation",
+    }
+    response.set_data(json.dumps(body))
+    response.mimetype = "application/problem+json"
+
+
 def finish(response: Response) -> Response:
     """Add the conventions to `response` (an `after_request` hook)."""
+    escape_json(response)
     headers = response.headers
     version = _content_version()
     if version:
@@ -67,6 +105,8 @@ def finish(response: Response) -> Response:
             response.set_etag(etag_for(response))
         if any(name in request.environ for name in CONDITIONS):  # (without one it would only add Date)
             response.make_conditional(request)
+            if response.status_code == 412:
+                precondition_failed(response)
     return response
 
 

@@ -15,6 +15,7 @@ request it refused is never answered from here.
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -41,13 +42,25 @@ NOT_KEPT = ("content-length", "date")
 """Headers the server sets for each response itself."""
 
 
-ENTRY_COST = 1536
-"""Bytes an entry takes besides its body: its key and its headers (a dozen pairs of short strings; 1.4 KB
-measured with tracemalloc over search pages)."""
+MAX_KEY_BYTES = 512
+"""Requests whose key (host, path, query, Accept) is longer than this are not memoised: real clients'
+keys are a few dozen bytes, and crafted 8 KB ones would each keep kilobytes of key."""
+NODE_COST = 104
+"""Bytes the LRU's own bookkeeping takes per entry (an OrderedDict node and its hash table slot)."""
 
 
-def _cost(entry: Entry) -> int:
-    return len(entry[1]) + ENTRY_COST
+def _cost(key: MemoKey, entry: Entry) -> int:
+    """Every byte an entry keeps: its key's strings and tuple, its header pairs and their list, its body and
+    ETag (sys.getsizeof of each object), and the LRU's node."""
+    headers, body, etag = entry
+    cost = NODE_COST + sys.getsizeof(key) + sum(sys.getsizeof(part) for part in key)
+    cost += sys.getsizeof(entry) + sys.getsizeof(headers) + sys.getsizeof(body) + sys.getsizeof(etag)
+    pairs = (sys.getsizeof(pair) + sys.getsizeof(pair[0]) + sys.getsizeof(pair[1]) for pair in headers)
+    return cost + sum(pairs)
+
+
+def key_size(key: MemoKey) -> int:
+    return sum(len(part) for part in key[1:])
 
 
 class ResponseMemo:
@@ -56,25 +69,29 @@ class ResponseMemo:
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self.size = 0
-        self._entries: OrderedDict[MemoKey, Entry] = OrderedDict()
+        self._entries: OrderedDict[MemoKey, tuple[Entry, int]] = OrderedDict()
 
     def get(self, key: MemoKey) -> Entry | None:
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-        return entry
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        self._entries.move_to_end(key)
+        return found[0]
 
     def put(self, key: MemoKey, entry: Entry) -> None:
-        if _cost(entry) > self.max_bytes:
+        """Keep `entry` (not when its key is over MAX_KEY_BYTES or it alone is over the budget), evicting
+        the least recently used entries until the memo is within its budget."""
+        cost = _cost(key, entry) + sys.getsizeof(0)  # (the int that holds the cost)
+        if cost > self.max_bytes or key_size(key) > MAX_KEY_BYTES:
             return
         old = self._entries.pop(key, None)
         if old is not None:
-            self.size -= _cost(old)
-        self._entries[key] = entry
-        self.size += _cost(entry)
+            self.size -= old[1]
+        self._entries[key] = (entry, cost)
+        self.size += cost
         while self.size > self.max_bytes:
-            _, evicted = self._entries.popitem(last=False)
-            self.size -= _cost(evicted)
+            _, (_, evicted) = self._entries.popitem(last=False)
+            self.size -= evicted
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -109,7 +126,7 @@ class MemoMiddleware:
             "&".join(sorted(query.split("&"))),
             environ.get("HTTP_ACCEPT", ""),
         )
-        entry = self.memo.get(key)
+        entry = self.memo.get(key) if key_size(key) <= MAX_KEY_BYTES else None
         if entry is None:
             environ[KEY] = key
             return self.app(environ, start_response)

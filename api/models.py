@@ -147,6 +147,8 @@ def params(schema_cls: type[Schema]) -> dict[str, dict[str, Any]]:
                     spec["maximum"] = validator.max
         if isinstance(field, ma.Date):
             spec["format"] = "date"
+        if field.required:
+            spec["required"] = True
         out[name] = spec
     return out
 

@@ -42,14 +42,16 @@ CACHE_DIR = "cache"
 class OpenBuild:
     """One build, opened: its records in memory and a searcher over its whoosh index."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, search_time_limit: float | None = None):
         self.path = path
         self.build_id = path.name
         self.manifest: dict[str, Any] = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
         data = json.loads((path / RECORDS_FILE).read_text(encoding="utf-8"))
         self.records: dict[str, dict[str, dict[str, Any]]] = data["records"]
         self.aliases: dict[str, str] = data["aliases"]
-        self._searcher = IndexSearcher(whoosh_index.open_dir(str(path / WHOOSH_DIR)), path / SPELLING_FILE)
+        self._searcher = IndexSearcher(
+            whoosh_index.open_dir(str(path / WHOOSH_DIR)), path / SPELLING_FILE, search_time_limit
+        )
         self.citations = CitationStore(path, path.parent.parent / CACHE_DIR, self.version)
         self._history: History | None = None
 
@@ -97,8 +99,9 @@ class IndexHandle:
     `current()` costs one readlink when nothing changed, so it can be called on every request.
     """
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, search_time_limit: float | None = None):
         self.index_dir = index_dir
+        self.search_time_limit = search_time_limit
         self._open: OpenBuild | None = None
         self._target: str | None = None
 
@@ -115,7 +118,7 @@ class IndexHandle:
             if self._open is not None:
                 return self._open
             raise IndexUnavailable(f"no index has been built in {self.index_dir} (run `mtkb build`)")
-        opened = OpenBuild(path)
+        opened = OpenBuild(path, self.search_time_limit)
         previous, self._open, self._target = self._open, opened, target
         if previous is not None:
             previous.close()

@@ -67,16 +67,26 @@ class SearchTimeout(QueryError):
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise SearchTimeout in this thread when the block runs longer than `seconds`. Enforced with a real
-    timer signal, so it interrupts pure-Python loops; only possible in the main thread (as in a sync
-    gunicorn worker), elsewhere the block runs unbounded."""
-    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+    timer signal, so it interrupts pure-Python loops; only possible in a process's main thread (a sync
+    gunicorn worker's, or a gevent worker's, whose greenlets all run there), elsewhere the block runs
+    unbounded. Under gevent the signal may arrive while another greenlet runs (the search waiting for
+    something): then it is tried again shortly, so that it only ever interrupts the search itself."""
+    if seconds <= 0:
         yield
         return
+    owner = threading.get_ident()  # a greenlet's own id when gevent has patched threading
 
     def expire(signum: int, frame: Any) -> None:
+        if threading.get_ident() != owner:
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+            return
         raise SearchTimeout(f"query too expensive: it ran longer than {seconds:g} s; narrow it")
 
-    previous = signal.signal(signal.SIGALRM, expire)
+    try:
+        previous = signal.signal(signal.SIGALRM, expire)
+    except ValueError:  # not the main thread (signal handlers can only be set there)
+        yield
+        return
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
@@ -140,8 +150,9 @@ class IndexSearcher:
     """One open whoosh index and a searcher reused across queries (one per worker). `spelling` is the
     build's word list for suggestions (see index.build)."""
 
-    def __init__(self, ix: Index, spelling: Path | None = None):
+    def __init__(self, ix: Index, spelling: Path | None = None, time_limit_seconds: float | None = None):
         self._ix = ix
+        self.time_limit_seconds = SEARCH_TIME_LIMIT if time_limit_seconds is None else time_limit_seconds
         self._searcher: Searcher = ix.searcher()
         self._executor = Executor(self._searcher)
         # A hit's stored fields are a zlib block and a pickle to decode; hits recur across queries.
@@ -224,7 +235,7 @@ class IndexSearcher:
     def search(self, request: SearchRequest) -> SearchResult:
         """Run `request`. Raises QueryError for a query or parameter that cannot be used. Thread-safe (one
         search at a time: whoosh's readers and the posting cache are shared)."""
-        with self._lock, time_limit(SEARCH_TIME_LIMIT):
+        with self._lock, time_limit(self.time_limit_seconds):
             return self._search(request)
 
     def _search(self, request: SearchRequest) -> SearchResult:

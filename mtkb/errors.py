@@ -54,3 +54,12 @@ class IndexUnavailable(MtkbError):
 
 class CitationError(MtkbError):
     """A style or locale that cannot be used, or a reference that cannot be formatted."""
+
+
+class EngineUnavailable(MtkbError):
+    """The citation engine cannot answer now: it is missing, it ran past its time limit, or every slot
+    for it is busy. Nothing is wrong with what was asked; `retry_after` says when to ask again (seconds)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -17,6 +17,7 @@ class Outcome:
     version: str | None
     body: bytes = b""
     started: float = 0.0
+    seconds: float | None = None  # how long the answer took (None: no answer)
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Load:
     threads: int = 4
     max_requests: int = 5000
     max_seconds: float = 60.0
+    timeout: float = 10.0  # seconds a client waits for an answer
     outcomes: list[Outcome] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -42,7 +44,7 @@ class Load:
             i += 1
             started = time.monotonic()
             try:
-                with urllib.request.urlopen(self.base + path, timeout=10) as response:
+                with urllib.request.urlopen(self.base + path, timeout=self.timeout) as response:
                     outcome = Outcome(
                         path,
                         response.status,
@@ -54,6 +56,8 @@ class Load:
                 outcome = Outcome(path, exc.code, exc.headers.get("X-Content-Version"), exc.read(), started)
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                 outcome = Outcome(path, None, None, b"", started)
+            if outcome.status is not None:
+                outcome.seconds = time.monotonic() - started
             with self._lock:
                 self.outcomes.append(outcome)
 

@@ -427,3 +427,24 @@ def test_widget_cards_on_a_page_from_another_origin(
     assert len({r.url for r in api_calls}) == len(api_calls) == 2, "one request per recommendation"
     assert p.errors == [], p.errors
     _only_from(p, host, site, dead_api)
+
+
+def test_widget_with_a_language_it_does_not_know_speaks_norwegian(site: str, context: Any) -> None:
+    """data-lang="__proto__" (a property of every JavaScript object) is not a language: the card is in
+    Norwegian, with no "undefined" in it."""
+    from playwright.sync_api import expect
+
+    p = Page(context)
+    page = p.page
+    cards = "".join(
+        f'<div id="{lang.strip("_")}" data-mtkb-recommendation="musikkterapi-rusbehandling" '
+        f'data-lang="{lang}"></div>'
+        for lang in ("__proto__", "constructor")
+    )
+    page.set_content(f'<!doctype html><html lang="nb"><body>{cards}<script src="{site}/widget.js"></script>')
+    for placeholder in ("#proto", "#constructor"):
+        card = page.locator(f"{placeholder} article.card")
+        expect(card).to_have_attribute("lang", "nb")
+        expect(card).to_contain_text("Svak")
+        expect(card).not_to_contain_text("undefined")
+    assert p.errors == [], p.errors

@@ -73,7 +73,8 @@ def test_a_search_past_the_time_limit_is_stopped(
             pass
         return set()
 
-    monkeypatch.setattr(index.search, "SEARCH_TIME_LIMIT", 0.5)
+    searcher = client.application.extensions["mtkb_index"].current()._searcher
+    monkeypatch.setattr(searcher, "time_limit_seconds", 0.5)
     monkeypatch.setattr(index.search.Executor, "matching", slow)
     started = time.perf_counter()
     response = client.get("/api/v1/search?q=a+slow+uncached+query")

@@ -77,24 +77,55 @@ def test_the_memo_is_bounded_by_bytes_and_forgets_the_least_recently_used() -> N
     def key(path: str) -> tuple[str, str, str, str, str, str]:
         return ("000001", "http", "localhost", path, "", "")
 
-    from api.memo import ENTRY_COST
+    from api.memo import _cost
 
-    memo = ResponseMemo(max_bytes=2 * (ENTRY_COST + 4) + 3)  # room for two 4-byte bodies, not three
+    size = _cost(key("a"), ([], b"xxxx", "e")) + 28  # (and the int holding it)
+    memo = ResponseMemo(max_bytes=2 * size + 3)  # room for two 4-byte bodies, not three
     for name in "abc":
         memo.put(key(name), ([], b"xxxx", "e"))
-    assert len(memo) == 2 and memo.size == 2 * (ENTRY_COST + 4) and memo.get(key("a")) is None
-    memo.put(key("big"), ([], b"x" * (ENTRY_COST + 20), "e"))
+    assert len(memo) == 2 and memo.size == 2 * size and memo.get(key("a")) is None
+    memo.put(key("big"), ([], b"x" * (2 * size), "e"))
     assert memo.get(key("big")) is None, "an entry larger than the memo is not kept"
     assert memo.get(key("c")) is not None
 
 
-def test_each_host_gets_its_own_links_and_no_stale_date(fresh_client) -> None:
+def test_the_memo_charges_every_byte_it_keeps_and_skips_large_keys(index_dir: Path) -> None:
+    """Crafted requests (8 KB Accept headers) are not kept at all; ordinary distinct
+    ones fill the memo to its budget and not past it, as tracemalloc counts what the memo holds."""
+    import gc
+    import tracemalloc
+
+    budget = 256 * 1024
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), "RESPONSE_MEMO_BYTES": budget})
+    client = app.test_client()
+    memo = app.extensions["mtkb_memo"]
+    for i in range(20):
+        crafted = {"Accept": f"application/json, text/x-{i}" + ", text/x-y" * 800}
+        assert client.get(f"/api/v1/facts?per_page={i + 1}", headers=crafted).status_code == 200
+    assert len(memo) == 0 and memo.size == 0
+    client.get("/api/v1/facts?per_page=1")  # what is allocated once (caches, the build) is not counted
+    gc.collect()  # (and what requests leave in reference cycles is freed before each count)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for i in range(400):
+        response = client.get("/api/v1/facts?per_page=3", headers={"Accept": f"application/json;q=0.{i:03d}"})
+        assert response.status_code == 200
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert budget * 0.8 < memo.size <= budget, "filled to its budget, not past it"
+    assert held < budget * 1.1, f"the memo holds {held} bytes for a budget of {budget}"
+
+
+def test_each_host_gets_its_own_links_and_no_stale_date(index_dir: Path) -> None:
+    config = {"TESTING": True, "INDEX_DIR": str(index_dir), "ALLOWED_HOSTS": "one.example,two.example"}
+    fresh_client = create_app(config).test_client()
     first = fresh_client.get("/api/v1/facts", base_url="https://one.example")
     other = fresh_client.get("/api/v1/facts", base_url="https://two.example")
     assert "https://one.example/" in first.headers["Link"]
     assert "https://two.example/" in other.headers["Link"] and b"one.example" not in other.get_data()
     entries = fresh_client.application.extensions["mtkb_memo"]._entries.values()
-    assert all(name.lower() != "date" for headers, _, _ in entries for name, _ in headers)
+    assert all(name.lower() != "date" for (headers, _, _), _ in entries for name, _ in headers)
 
 
 def test_if_match_is_answered_by_flask_on_hits_too(fresh_client) -> None:

@@ -93,7 +93,11 @@ class Bibliography(Resource):
         if not request.is_json:
             raise ApiProblem(415, "send the request as application/json")
         try:
-            body = BibliographyRequest().load(request.get_json(silent=True) or {})
+            sent = request.get_json(silent=True)
+        except RecursionError:  # (the json module's own limit, about 1,000 levels)
+            raise ApiProblem(400, "the JSON body is nested too deeply") from None
+        try:
+            body = BibliographyRequest().load(sent or {})
         except ValidationError as exc:
             messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
             raise ApiProblem(400, "invalid request body: " + ", ".join(sorted(messages)), messages) from None

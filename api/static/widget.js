@@ -266,7 +266,8 @@
     var id = (element.getAttribute("data-mtkb-recommendation") || "").trim();
     if (!ID.test(id)) return;
     var lang = (element.getAttribute("data-lang") || "nb").toLowerCase();
-    if (!TEXT[lang]) lang = "nb";
+    // own keys only: "__proto__", "constructor" ... are properties of every object, not languages
+    if (!Object.prototype.hasOwnProperty.call(TEXT, lang)) lang = "nb";
     var level = parseInt(element.getAttribute("data-heading-level") || "2", 10);
     if (!(level >= 2 && level <= 6)) level = 2;
     var api = element.getAttribute("data-mtkb-api") ||

@@ -10,17 +10,26 @@ citation as plain text and as HTML. Starting pandoc costs far more than formatti
 from __future__ import annotations
 
 import json
-import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pypandoc
 
-from mtkb.errors import CitationError
+from mtkb.citations import engine_runs
+from mtkb.citations.engine_runs import run_engine
+from mtkb.errors import CitationError, EngineUnavailable
 
-TIMEOUT = 120
-"""Seconds one pandoc run may take (a batch of hundreds of items takes a few seconds)."""
+_binary: str | None = None
+
+
+def use_binary(path: str | None) -> None:
+    """Run `path` as the engine instead of pypandoc-binary's pandoc (None: that one again)."""
+    global _binary
+    _binary = path or None
+    pandoc_version.cache_clear()
+    engine_runs.reset()
+
 
 LUA = r"""
 local input = pandoc.json.decode(io.read('a'), false)
@@ -127,23 +136,30 @@ io.write(pandoc.json.encode(out))
 """
 
 
-@cache
 def pandoc_binary() -> str:
-    """The pandoc binary of pypandoc-binary (never a download). Raises CitationError without one."""
+    """The engine set by `use_binary`, or the pandoc binary of pypandoc-binary (never a download)."""
+    return _binary or _bundled_pandoc()
+
+
+@cache
+def _bundled_pandoc() -> str:
+    """pypandoc-binary's pandoc, or pypandoc's idea of one (a missing one fails when run)."""
     bundled = Path(pypandoc.__file__).resolve().parent / "files" / "pandoc"
     if bundled.is_file():
         return str(bundled)
     try:
         return str(pypandoc.get_pandoc_path())
-    except OSError as exc:  # pragma: no cover - only without pypandoc-binary
-        raise CitationError("pandoc is not installed (install pypandoc-binary)") from exc
+    except OSError:  # pragma: no cover - only without pypandoc-binary
+        return "pandoc"
 
 
 @cache
 def pandoc_version() -> str:
     """The version of the pandoc binary, e.g. "3.9"."""
-    out = subprocess.run([pandoc_binary(), "--version"], capture_output=True, text=True, check=True)
-    return out.stdout.split()[1]
+    out = run_engine([pandoc_binary(), "--version"], charge=False)
+    if out.returncode != 0:
+        raise EngineUnavailable("the citation engine does not run (pandoc --version failed)", 30)
+    return out.stdout.decode("utf-8", "replace").split()[1]
 
 
 def run_citeproc(
@@ -157,19 +173,11 @@ def run_citeproc(
     "standalone" (each of `groups` of item ids formatted apart; default: each item alone) or
     "bibliography" (all together, sorted or numbered by the style).
     Returns {"entries": [{key, label, text, html}], "cites": {key: {text, html}}}; raises
-    CitationError if pandoc fails or an item is missing from its output."""
+    CitationError if pandoc fails or an item is missing from its output, EngineUnavailable as
+    `run_engine` says."""
     groups = groups if groups is not None else [[item["id"]] for item in items]
     payload = json.dumps({"items": items, "csl": str(csl), "locale": locale, "mode": mode, "groups": groups})
-    try:
-        done = subprocess.run(
-            [pandoc_binary(), "lua", "-e", LUA],
-            input=payload.encode("utf-8"),
-            capture_output=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise CitationError(f"formatting {len(items)} references took longer than {TIMEOUT} s") from exc
+    done = run_engine([pandoc_binary(), "lua", "-e", LUA], payload.encode("utf-8"))
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise CitationError(f"the citation engine failed: {message[-1] if message else done.returncode}")

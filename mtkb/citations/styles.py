@@ -123,15 +123,35 @@ def style_file(style_id: str) -> StyleFile:
     return StyleFile(style_id, path)
 
 
+def formats_bibliographies(style_id: str) -> bool:
+    """Whether the style (its independent parent for a dependent one) has a `<bibliography>`: note styles
+    without one (chicago-notes ...) format no entries, so none of this service's outputs."""
+    try:
+        return _has_bibliography(style_file(style_id).independent)
+    except CitationError:
+        return False
+
+
+@cache
+def _has_bibliography(independent_id: str) -> bool:
+    return b"<bibliography" in style_file(independent_id).path.read_bytes()
+
+
 def resolve_style(name: str) -> str:
     """The canonical style id (a CSL file name without `.csl`) of an alias, a file name or a renamed
-    style's old name. Raises CitationError naming the core styles if there is no such style."""
+    style's old name. Raises CitationError naming the core styles if there is no such style, or if it
+    formats no bibliography (a note style), without running the engine."""
     key = name.strip().lower().removesuffix(".csl")
     if key in ALIASES:
         return ALIASES[key]
     if _NAME.match(key):
         key = _renamed().get(key, key)
         if key in _installed():
+            if not formats_bibliographies(key):
+                raise CitationError(
+                    f"style {key!r} is a note style without a bibliography, which this service cannot "
+                    "format; choose another style (see the list of styles)"
+                )
             return key
     raise CitationError(
         f"unknown citation style {name!r}: use one of {', '.join(sorted(ALIASES))} or the file name "
@@ -157,8 +177,14 @@ def _titles() -> dict[str, str]:
     return titles
 
 
+@cache
+def _usable() -> list[str]:
+    return [sid for sid in _titles() if formats_bibliographies(sid)]
+
+
 def list_styles() -> list[dict]:
-    """Every installed style as {id, title, aliases, core}, core styles first, then by id."""
+    """Every installed style that can be formatted (not the note styles without a bibliography) as
+    {id, title, aliases, core}, core styles first, then by id."""
     aliases: dict[str, list[str]] = {}
     for alias, target in ALIASES.items():
         if alias != target:
@@ -167,5 +193,5 @@ def list_styles() -> list[dict]:
     order = {s: i for i, s in enumerate(CORE_STYLES)}
     return [
         {"id": sid, "title": titles[sid], "aliases": sorted(aliases.get(sid, [])), "core": sid in order}
-        for sid in sorted(titles, key=lambda s: (order.get(s, len(order)), s))
+        for sid in sorted(_usable(), key=lambda s: (order.get(s, len(order)), s))
     ]
