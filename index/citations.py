@@ -29,7 +29,7 @@ from mtkb.citations import (
 )
 from mtkb.citations.cache import Bibliography
 from mtkb.citations.engine import csl_items, independent_groups, numbered
-from mtkb.errors import NotFound
+from mtkb.errors import CitationError, NotFound
 from mtkb.records import Reference
 from mtkb.sources.bibtex import reference_from_fields
 
@@ -99,6 +99,8 @@ class CitationStore:
         self._sources: dict[str, dict[str, Any]] | None = None
         self._rendered: dict[tuple[str, str], dict[str, Formatted]] = {}
         self._ranked: dict[tuple[str, str], dict[str, int] | None] = {}
+        self._failed: dict[tuple[str, str, tuple[str, ...], date | None], CitationError] = {}
+        """Lists the engine failed to format, so that asking again does not run it again."""
 
     def _source(self, key: str) -> dict[str, Any]:
         if self._sources is None:
@@ -159,7 +161,14 @@ class CitationStore:
         cached = self.cache.get_list(style, locale, keys, accessed)
         if cached is not None:
             return cached
-        made = format_bibliography(refs, style, locale, accessed)
+        failed = self._failed.get((style, locale, tuple(keys), accessed))
+        if failed is not None:
+            raise failed
+        try:
+            made = format_bibliography(refs, style, locale, accessed)
+        except CitationError as exc:
+            self._failed[style, locale, tuple(keys), accessed] = exc
+            raise
         self.cache.put_list(style, locale, keys, made, accessed)
         return made
 

@@ -136,11 +136,11 @@ def test_a_failed_bibliography_is_cached_too(engine_app, tmp_path: Path, monkeyp
 
     calls = []
 
-    def failing(refs, style, locale):
+    def failing(refs, style, locale, accessed=None):
         calls.append(style)
         raise CitationError("the citation engine failed: no")
 
-    monkeypatch.setattr("api.namespaces.bibliography.format_bibliography", failing)
+    monkeypatch.setattr("index.citations.format_bibliography", failing)
     client = engine_app().test_client()
     for _ in range(2):
         assert client.post("/api/v1/bibliography", json={"keys": [KEY], "style": "ieee"}).status_code == 400
