@@ -32,7 +32,7 @@ from typing import Any
 import nh3
 
 from mtkb.citations.csl import to_csl_json
-from mtkb.citations.pandoc import pandoc_version, run_citeproc
+from mtkb.citations.pandoc import Job, pandoc_version, run_jobs
 from mtkb.citations.styles import resolve_locale, resolve_style, style_file
 from mtkb.errors import CitationError
 from mtkb.records import Reference
@@ -207,15 +207,9 @@ def _resolve(style: str, locale: str) -> tuple[str, str]:
     return resolve_style(style), resolve_locale(locale)
 
 
-def format_items(
-    items: Sequence[dict[str, Any]], style: str, locale: str, mode: str = "standalone"
-) -> tuple[list[Formatted], dict[str, str]]:
-    """Format CSL-JSON items in one engine run. Returns the entries (in input order for
-    "standalone", in the style's order for "bibliography") and each entry's label (its number in a
-    numbered bibliography). Raises CitationError for an unknown style or locale, or a failed run."""
+def _job(items: Sequence[dict[str, Any]], style: str, locale: str, mode: str) -> Job:
+    """The engine job for `items` (adjusted for the style's family, grouped for a standalone run)."""
     style_id, locale_id = _resolve(style, locale)
-    if not items:
-        return [], {}
     ids = [item["id"] for item in items]
     if len(set(ids)) != len(ids):
         raise CitationError("the same reference is given twice")
@@ -224,7 +218,10 @@ def format_items(
     # APA is American English whatever the locale: its terms are the manual's ("(Eds.)", "ed."), and
     # British English terms ("(Eds)", "edn") would break them. Norwegian and Nynorsk stay as asked.
     engine_locale = "en-US" if locale_id == "en-GB" and _family(style_id) == "apa" else locale_id
-    result = run_citeproc(adjusted, prepared_style(style_id), engine_locale, mode, groups)
+    return Job(adjusted, prepared_style(style_id), engine_locale, mode, groups)
+
+
+def _collect(result: dict[str, Any], ids: list[str], mode: str) -> tuple[list[Formatted], dict[str, str]]:
     cites = result["cites"]
     formatted, labels = [], {}
     for entry in result["entries"]:
@@ -244,6 +241,32 @@ def format_items(
         order = {key: i for i, key in enumerate(ids)}
         formatted.sort(key=lambda f: order[f.key])
     return formatted, labels
+
+
+def format_items(
+    items: Sequence[dict[str, Any]], style: str, locale: str, mode: str = "standalone"
+) -> tuple[list[Formatted], dict[str, str]]:
+    """Format CSL-JSON items in one engine run. Returns the entries (in input order for
+    "standalone", in the style's order for "bibliography") and each entry's label (its number in a
+    numbered bibliography). Raises CitationError for an unknown style or locale, or a failed run."""
+    job = _job(items, style, locale, mode)
+    if not items:
+        return [], {}
+    return _collect(run_jobs([job])[0], [item["id"] for item in items], mode)
+
+
+def format_many(requests: Sequence[tuple[Sequence[Reference], str, str]]) -> list[dict[str, Formatted]]:
+    """Several `format_references` calls, (references, style, locale) each, in one engine run: what a
+    build needs when a few references change in every style and locale. Raises as format_references."""
+    items = [[to_csl_json(ref) for ref in refs] for refs, _, _ in requests]
+    jobs = [_job(batch, style, locale, "standalone") for batch, (_, style, locale) in zip(items, requests, strict=True)]
+    work = [(job, batch) for job, batch in zip(jobs, items, strict=True) if batch]
+    results = iter(run_jobs([job for job, _ in work]))
+    out: list[dict[str, Formatted]] = []
+    for batch in items:
+        formatted = _collect(next(results), [i["id"] for i in batch], "standalone")[0] if batch else []
+        out.append({f.key: f for f in formatted})
+    return out
 
 
 def format_references(refs: Sequence[Reference], style: str, locale: str) -> dict[str, Formatted]:
