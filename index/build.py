@@ -14,7 +14,7 @@ from typing import Any
 from index.builds import build_lock, current_build, discard, publish, scratch_dir
 from index.citations import prerender, write_sources
 from index.indexing import WhooshJob
-from index.reuse import Previous, record_digest, record_key, write_inputs
+from index.reuse import Previous, history_key, record_digest, record_key, write_inputs
 from mtkb.corpus import Corpus
 from mtkb.history import History, annotate
 from mtkb.records import Item, Reference
@@ -114,9 +114,11 @@ def build_index(
     progress: Progress | None = None,
     prerender_citations: bool = True,
     history: History | None = None,
+    citations_progress: Progress | None = None,
 ) -> BuildInfo:
     """Write a new build of `corpus` under `index_dir` and make it current. Raises whatever fails, and then
-    the current build stays as it was. `progress(done, total)` is called every few hundred records.
+    the current build stays as it was. `progress(done, total)` is called every few hundred records,
+    `citations_progress(done, total)` after each run of the citation engine.
     With `prerender_citations` the core citation styles are formatted into the build (else on request).
     `history` (mtkb.history) gives each record its versions; without it every record is at version 1.
     Whatever the current build holds that is unchanged is taken from it (index/reuse.py): the new build
@@ -146,13 +148,22 @@ def build_index(
             write_records(corpus, scratch / RECORDS_FILE, previous, digests)
             references = list(corpus.references.values())
             write_sources(references, scratch)
-            prerendered = prerender_citations and prerender(references, scratch, previous.build)
+            prerendered = prerender_citations and prerender(
+                references, scratch, previous.build, citations_progress
+            )
             if indexing is not None:
                 write_spelling(indexing.finish(), scratch / SPELLING_FILE)
             elif progress:
                 progress(len(records), len(records))
-            write_inputs(scratch, digests)
-            (scratch / HISTORY_FILE).write_text(json.dumps(history.to_json(), ensure_ascii=False), "utf-8")
+            derived = history_key(history)
+            if not (
+                previous.inputs.get("history") == derived
+                and previous.link(HISTORY_FILE, scratch / HISTORY_FILE)
+            ):
+                (scratch / HISTORY_FILE).write_text(
+                    json.dumps(history.to_json(), ensure_ascii=False), "utf-8"
+                )
+            write_inputs(scratch, digests, derived)
             built_at = datetime.now(UTC).isoformat(timespec="seconds")
             manifest = {
                 "version": corpus.version,

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -24,11 +25,12 @@ from mtkb.citations import (
     CitationCache,
     Formatted,
     format_references,
-    to_csl_json,
     resolve_locale,
     resolve_style,
+    to_csl_json,
 )
 from mtkb.citations.engine import engine_id, format_many, prepared_style
+from mtkb.citations.styles import STYLES_DIR
 from mtkb.errors import NotFound
 from mtkb.records import Reference
 from mtkb.sources.bibtex import reference_from_fields
@@ -75,11 +77,21 @@ def _inputs(references: Sequence[Reference]) -> dict[str, Any]:
     the only one cited (mtkb.citations.engine)."""
     engine = engine_id()
     styles = {
-        f"{style}/{locale}": _digest([engine, style, locale, prepared_style(style).name])
+        f"{style}/{locale}": _digest([engine, style, locale, _style_digest(style)])
         for style in CORE_STYLES
         for locale in LOCALES
     }
     return {"styles": styles, "references": {ref.key: _digest(to_csl_json(ref)) for ref in references}}
+
+
+def _style_digest(style: str) -> str:
+    """A digest of the style's file: the installed file of an independent style (the code that prepares
+    it for the engine is the build's own, see index/reuse.py), else the prepared file's name, which holds
+    the digest of its content. Reading the file is quicker than preparing it."""
+    installed = STYLES_DIR / f"{style}.csl"
+    if installed.is_file():
+        return hashlib.sha256(installed.read_bytes()).hexdigest()
+    return prepared_style(style).name
 
 
 def _reusable(previous: Path | None, inputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -102,6 +114,11 @@ def _reusable(previous: Path | None, inputs: dict[str, Any]) -> dict[str, dict[s
     return reused
 
 
+def _style_locale(pair: str) -> tuple[str, str]:
+    style, locale = pair.split("/")
+    return style, locale
+
+
 def _runs(todo: list[tuple[str, Reference]]) -> list[list[tuple[str, list[Reference]]]]:
     """The entries to format cut into engine runs of at most RUN_ENTRIES, at least one per core (so a
     full build keeps every core busy), each run's entries grouped by style/locale."""
@@ -118,10 +135,16 @@ def _runs(todo: list[tuple[str, Reference]]) -> list[list[tuple[str, list[Refere
     return runs
 
 
-def prerender(references: Sequence[Reference], build_dir: Path, previous: Path | None = None) -> bool:
+def prerender(
+    references: Sequence[Reference],
+    build_dir: Path,
+    previous: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> bool:
     """Format every reference in every core style and locale into the build, taking from the build
     `previous` every entry whose inputs (see `_inputs`) are unchanged; the rest is formatted in engine
     runs, in parallel up to RENDER_THREADS. The files are the same, byte for byte, as without `previous`.
+    `progress(done, total)` is told the entries formatted after each engine run.
     Returns False (and does nothing) when there are more than PRERENDER_LIMIT references."""
     if len(references) > PRERENDER_LIMIT:
         return False
@@ -134,10 +157,18 @@ def prerender(references: Sequence[Reference], build_dir: Path, previous: Path |
         if ref.key not in done.setdefault(pair, {})
     ]
 
+    finished = 0
+    lock = threading.Lock()
+
     def render(run: list[tuple[str, list[Reference]]]) -> None:
-        requests = [(refs, *pair.split("/")) for pair, refs in run]
+        nonlocal finished
+        requests = [(refs, *_style_locale(pair)) for pair, refs in run]
         for (pair, _), formatted in zip(run, format_many(requests), strict=True):
             done[pair].update({key: asdict(f) for key, f in formatted.items()})
+        with lock:
+            finished += sum(len(refs) for _, refs in run)
+            if progress:
+                progress(finished, len(todo))
 
     with ThreadPoolExecutor(RENDER_THREADS) as pool:
         list(pool.map(render, _runs(todo)))

@@ -7,12 +7,13 @@ its own with them and takes from the previous build
 - each record's serialised JSON whose record is unchanged (the schemas render Markdown, the dearest part);
 - the whole whoosh index and the spelling vocabulary when every record, and their order, is unchanged:
   their files are linked, not copied (a published build is never written to again);
+- the derived versions (`history.json`) when they were derived from the same HEAD (mtkb.history caches
+  the derivation itself by HEAD beside the builds);
 - each pre-rendered citation whose reference and style are unchanged (index/citations.py keeps its own
   inputs, as those depend on the engine, not on the records).
 
-The derived versions are reused by mtkb.history, which caches them by HEAD beside the builds. Whatever is
-taken is what a full build would write, byte for byte (tests/test_index_incremental.py compares them), so a
-build without a previous one, or with a previous one of other code, is simply a full build.
+Whatever is taken is what a full build would write, byte for byte (tests/test_index_incremental.py compares
+them), so a build without a previous one, or with a previous one of other code, is simply a full build.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from mtkb.history import History
 from mtkb.records import Item, Reference
 
 INPUTS_FILE = "inputs.json"
@@ -110,6 +112,11 @@ class Previous:
         return True
 
 
-def write_inputs(build: Path, digests: dict[str, str]) -> None:
-    body = {"code": code_fingerprint(), "records": digests}
+def history_key(history: History) -> str:
+    """What the derived versions were derived from: mtkb.history derives them from HEAD."""
+    return f"{history.status}:{history.head}:{len(history.commits)}:{len(history.events)}"
+
+
+def write_inputs(build: Path, digests: dict[str, str], history: str) -> None:
+    body = {"code": code_fingerprint(), "history": history, "records": digests}
     (build / INPUTS_FILE).write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
