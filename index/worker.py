@@ -1,4 +1,4 @@
-"""An indexing worker process, started by index.indexing as `python -c "... index.worker.main(WHOOSH_DIR, PART)"`.
+"""An indexing worker process, started by index.indexing as `python -c "... main(WHOOSH_DIR, PART)"`.
 
 It reads batches of documents (whoosh field dicts) from stdin, writes them into new segments of the index
 in WHOOSH_DIR, SEGMENT_DOCS to a segment, and reports on stdout: ("progress", n) per batch, then ("done",

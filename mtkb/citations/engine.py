@@ -259,7 +259,10 @@ def format_many(requests: Sequence[tuple[Sequence[Reference], str, str]]) -> lis
     """Several `format_references` calls, (references, style, locale) each, in one engine run: what a
     build needs when a few references change in every style and locale. Raises as format_references."""
     items = [[to_csl_json(ref) for ref in refs] for refs, _, _ in requests]
-    jobs = [_job(batch, style, locale, "standalone") for batch, (_, style, locale) in zip(items, requests, strict=True)]
+    jobs = [
+        _job(batch, style, locale, "standalone")
+        for batch, (_, style, locale) in zip(items, requests, strict=True)
+    ]
     work = [(job, batch) for job, batch in zip(jobs, items, strict=True) if batch]
     results = iter(run_jobs([job for job, _ in work]))
     out: list[dict[str, Formatted]] = []

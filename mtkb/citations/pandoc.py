@@ -171,7 +171,13 @@ class Job:
 
     def payload(self) -> dict[str, Any]:
         groups = self.groups if self.groups is not None else [[item["id"]] for item in self.items]
-        return {"items": self.items, "csl": str(self.csl), "locale": self.locale, "mode": self.mode, "groups": groups}
+        return {
+            "items": self.items,
+            "csl": str(self.csl),
+            "locale": self.locale,
+            "mode": self.mode,
+            "groups": groups,
+        }
 
 
 def run_citeproc(

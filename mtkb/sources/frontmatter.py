@@ -36,16 +36,18 @@ class _Loader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
+        mark: Any = event.start_mark
         if isinstance(event, yaml.AliasEvent):
             raise yaml.constructor.ConstructorError(
-                None, None, "YAML aliases are not allowed in front matter", event.start_mark
+                None, None, "YAML aliases are not allowed in front matter", mark
             )
         nested = isinstance(event, yaml.CollectionStartEvent)
         if nested:
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                mark: Any = event.start_mark
-                raise yaml.MarkedYAMLError(problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=mark)
+                raise yaml.MarkedYAMLError(
+                    problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=mark
+                )
         try:
             return super().compose_node(parent, index)
         finally:
