@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from index import IndexHandle, OpenBuild
 from mtkb import ITEM_TYPES
@@ -25,6 +26,7 @@ def _current() -> OpenBuild:
 
 
 @click.command("new")
+@with_appcontext
 @click.argument("item_type", metavar="TYPE", type=click.Choice(ITEM_TYPES))
 @click.argument("ident", metavar="ID")
 @click.option("--kb", type=click.Path(file_okay=False), help="Markdown folder (default: KB_DIR).")
@@ -48,6 +50,7 @@ def new_command(item_type: str, ident: str, kb: str | None, to_stdout: bool) -> 
 
 
 @click.command("cite")
+@with_appcontext
 @click.argument("key")
 @click.option("--style", default="apa", show_default=True, help="A core style, its alias or any CSL style.")
 @click.option("--locale", default="nb-NO", show_default=True, help="nb-NO, nn-NO, en-US or en-GB.")
@@ -75,6 +78,7 @@ EXPORTERS = {"bibtex": to_bibtex, "ris": to_ris, "csljson": to_csljson}
 
 
 @click.command("export")
+@with_appcontext
 @click.argument("keys", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(list(EXPORTERS)), default="bibtex", show_default=True)
 def export_command(keys: tuple[str, ...], fmt: str) -> None:

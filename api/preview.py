@@ -30,6 +30,7 @@ from typing import Any
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
@@ -179,6 +180,7 @@ class Preview:
 
 
 @click.command("preview")
+@with_appcontext
 @click.option("--kb", type=click.Path(file_okay=False), help="Markdown folder (default: KB_DIR).")
 @click.option(
     "--references", type=click.Path(file_okay=False), help="BibTeX folder (default: REFERENCES_DIR)."
