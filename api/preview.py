@@ -36,7 +36,7 @@ from werkzeug.wrappers import Request, Response
 
 from index import build_index
 from index.build import HISTORY_CACHE_DIR
-from mtkb.corpus import load_corpus
+from mtkb.corpus import ParsedItems, load_corpus
 from mtkb.history import derive
 
 POLL_SECONDS = 0.5
@@ -89,6 +89,7 @@ class Preview:
         self.error: str | None = None
         self.seconds = 0.0
         self._files: dict[str, tuple[int, int]] = {}
+        self._parsed: ParsedItems = {}  # only the files that changed are read again
         self._lock = threading.Lock()
 
     def _folders(self) -> list[tuple[Path, str]]:
@@ -108,7 +109,7 @@ class Preview:
             self.building = True
             started = time.perf_counter()
             try:
-                corpus = load_corpus(self.kb_dir, self.references_dir)
+                corpus = load_corpus(self.kb_dir, self.references_dir, self._parsed)
                 history = derive(self.kb_dir, self.references_dir, self.index_dir / HISTORY_CACHE_DIR)
                 build_index(corpus, self.index_dir, history=history)
                 self.problems = [str(p) for p in corpus.problems]

@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
+import mtkb.corpus
 from api.pages import PAGE_CSP
 from api.preview import SCRIPT_PATH, STATE_PATH
+from mtkb.corpus import ParsedItems, load_corpus
 
 from .servers import ROOT, free_port, wait_until_up
 from .test_browser import browser  # noqa: F401 (the fixture: Debian's Chromium, driven by Playwright)
@@ -113,3 +115,33 @@ def test_the_open_page_reloads_itself_after_an_edit(preview: tuple[str, Path], b
     finally:
         page.close()
     assert errors == []
+
+
+def test_the_preview_reads_again_only_the_markdown_files_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(VALID, tmp_path / "content")
+    kb, refs = tmp_path / "content" / "kb", tmp_path / "content" / "references"
+    read: list[str] = []
+    real = mtkb.corpus.load_item
+    monkeypatch.setattr(mtkb.corpus, "load_item", lambda f, d: read.append(d) or real(f, d))
+    parsed: ParsedItems = {}
+
+    def same_as_fresh() -> None:
+        memo, fresh = load_corpus(kb, refs, parsed), load_corpus(kb, refs)
+        assert (memo.items, memo.problems, memo.version) == (fresh.items, fresh.problems, fresh.version)
+
+    same_as_fresh()
+    fact = kb / "facts" / "test-kode.md"
+    for new in ("(redigert)", "(redigert igjen)"):
+        read.clear()
+        fact.write_text(fact.read_text("utf-8").replace("(test)", new), encoding="utf-8")
+        load_corpus(kb, refs, parsed)
+        assert read == ["kb/facts/test-kode.md"]
+        fact.write_text(fact.read_text("utf-8").replace(new, "(test)"), encoding="utf-8")
+    fact.write_text(fact.read_text("utf-8").replace("status: historical", "status: [unclosed"), "utf-8")
+    load_corpus(kb, refs, parsed)
+    read.clear()
+    broken = load_corpus(kb, refs, parsed)  # the problem is kept with the file, not read again
+    assert read == [] and [p.path for p in broken.problems] == ["kb/facts/test-kode.md"]
+    same_as_fresh()
