@@ -34,6 +34,8 @@ README = Path(__file__).resolve().parent / "README.md"
 START, END = "<!-- build-bench:start -->", "<!-- build-bench:end -->"
 EDIT_ITEM = ("kb/evidence/cochrane-2022-rus.md", "\n---\n", "\n---\n\nEn ny setning.\n")
 """The one-item edit of the real knowledge base: a sentence added to an evidence summary."""
+PREVIEW_EDIT = "\n---\n\nEn annen ny setning.\n"
+"""The edit after that, in `mtkb preview`."""
 
 
 # ---------------------------------------------------------------- the child: one build, timed
@@ -127,8 +129,31 @@ def _edit(file: Path, old: str, new: str) -> None:
     file.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def _preview(
+    kb: Path, references: Path, index_dir: Path, edit: tuple[Path, str, str], again: str
+) -> dict[str, Any]:
+    """A rebuild after one more edit in a long-lived `mtkb preview` (which reads again only the files that
+    changed): read and build together, as the preview times them."""
+    from api.preview import Preview
+
+    preview = Preview(kb, references, index_dir)
+    preview.rebuild()  # what the preview does when it starts: all files read
+    file, _, edited = edit
+    _edit(file, edited, again)
+    preview.rebuild()
+    if preview.error:
+        raise SystemExit(preview.error)
+    return {"build_s": preview.seconds, "load_average": os.getloadavg()[0]}
+
+
 def scenario(
-    label: str, kb: Path, references: Path, work: Path, edit: tuple[Path, str, str], log: Any
+    label: str,
+    kb: Path,
+    references: Path,
+    work: Path,
+    edit: tuple[Path, str, str],
+    log: Any,
+    preview_edit: str | None = None,
 ) -> list[dict[str, Any]]:
     index_dir = work / "index"
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -138,6 +163,15 @@ def scenario(
             _edit(*edit)
         log(f"[{label}] {step}")
         rows.append({"scenario": label, "step": step, **_build(kb, references, index_dir)})
+    if preview_edit is not None:
+        log(f"[{label}] one-edit rebuild in mtkb preview")
+        rows.append(
+            {
+                "scenario": label,
+                "step": "one-edit rebuild in `mtkb preview`",
+                **_preview(kb, references, index_dir, edit, preview_edit),
+            }
+        )
     log(f"[{label}] FTS5")
     rows.append(
         {"scenario": label, "step": "SQLite FTS5 build (baseline)", "build_s": fts5_build(references, work)}
@@ -208,9 +242,8 @@ def main(argv: list[str] | None = None) -> None:
         log(f"[real KB] full build with {args.before}")
         before = _build(real / "kb", real / "references", real / "index-before", _checkout(args.before, work))
         rows.append({"scenario": "real KB", "step": f"full build, code of {args.before} (before)", **before})
-    rows += scenario(
-        "real KB", real / "kb", real / "references", real, (real / EDIT_ITEM[0], *EDIT_ITEM[1:]), log
-    )
+    edit = (real / EDIT_ITEM[0], *EDIT_ITEM[1:])
+    rows += scenario("real KB", real / "kb", real / "references", real, edit, log, PREVIEW_EDIT)
     if not args.skip_synthetic:
         synthetic = work / f"synthetic-{args.size}"
         shutil.rmtree(synthetic, ignore_errors=True)
