@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, routes_command, run_command, shell_command
 from tqdm import tqdm
 
+from api import authoring, preview
 from index import IndexHandle, SearchRequest, build_index
 from index.build import HISTORY_CACHE_DIR
 from index.citations import PRERENDER_LIMIT
@@ -239,8 +240,6 @@ class MtkbGroup(FlaskGroup):
 
 
 def init_app(app: Flask) -> None:
-    from api import authoring, preview
-
     commands = (check_command, build_command, search_command, verify_upstream_command)
     for command in (*commands, *authoring.COMMANDS, preview.preview_command):
         app.cli.add_command(command)
