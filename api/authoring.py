@@ -15,7 +15,7 @@ from index import IndexHandle, OpenBuild
 from mtkb import ITEM_TYPES
 from mtkb.citations import resolve_locale, resolve_style, to_bibtex, to_csljson, to_ris
 from mtkb.errors import MtkbError
-from mtkb.skeleton import FOLDERS, skeleton
+from mtkb.skeleton import folder, skeleton
 
 
 def _current() -> OpenBuild:
@@ -41,7 +41,7 @@ def new_command(item_type: str, ident: str, kb: str | None, to_stdout: bool) -> 
     if to_stdout:
         click.echo(text, nl=False)
         return
-    target = Path(kb or current_app.config["KB_DIR"]) / FOLDERS[item_type] / f"{ident}.md"
+    target = Path(kb or current_app.config["KB_DIR"]) / folder(item_type) / f"{ident}.md"
     if target.exists():
         raise click.ClickException(f"{target} exists already")
     target.parent.mkdir(parents=True, exist_ok=True)

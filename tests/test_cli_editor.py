@@ -17,7 +17,7 @@ from api.cli import EDITOR_COMMANDS, MtkbGroup
 from mtkb import ITEM_TYPES
 from mtkb.corpus import Corpus, load_corpus
 from mtkb.schemas import schema_for
-from mtkb.skeleton import FOLDERS, UNKNOWN
+from mtkb.skeleton import UNKNOWN, folder
 
 from .conftest import KB_DIR, REFERENCES_DIR
 
@@ -97,7 +97,7 @@ def test_every_skeleton_passes_check_once_its_unknowns_are_filled(tmp_path: Path
     ident = f"ny-{item_type}"
     result = mtkb("new", item_type, ident, "--kb", str(kb))
     assert result.exit_code == 0, result.output
-    file = kb / FOLDERS[item_type] / f"{ident}.md"
+    file = kb / folder(item_type) / f"{ident}.md"
     text = file.read_text(encoding="utf-8")
     assert UNKNOWN in text and "# " in text  # unknowns to look up, and comments saying what each takes
     assert mtkb("new", item_type, ident, "--kb", str(kb)).exit_code == 1, "never overwrites"
