@@ -33,6 +33,8 @@ FOLDERS = {
 def folder(item_type: str) -> str:
     """The folder of kb/ for `item_type` (a type added later: its plural, as most are)."""
     return FOLDERS.get(item_type, f"{item_type}s")
+
+
 UNKNOWN = "unknown"
 ALSO = {"evidence": ("authors",)}
 """Optional fields a type's schema-wide rules ask for (evidence needs authors or an organisation)."""
