@@ -1,4 +1,8 @@
-"""The `mtkb` command: Flask's CLI with the content commands (check, build, search)."""
+"""The `mtkb` command: the editor's commands first (check, build, preview, search, cite, new, export), then
+the upkeep ones (verify-upstream), and Flask's generic commands moved under `mtkb flask`.
+
+Exit codes: 0 clean; 1 content problems (or a command that could not do its work: no index, an unknown
+key, a drifted quote); 2 a usage error (click's: an unknown option, a missing argument, a bad value)."""
 
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, routes_command, run_command, shell_command
+from tqdm import tqdm
 
+from api import authoring, preview
 from index import IndexHandle, SearchRequest, build_index
 from index.build import HISTORY_CACHE_DIR
 from index.citations import PRERENDER_LIMIT
@@ -39,6 +45,9 @@ def _print_counts(corpus: Corpus) -> None:
     for name, count in corpus.counts().items():
         click.echo(f"{name:15} {count:6}")
 
+
+PROGRESS_DELAY = 1.0
+"""Seconds a build stage runs before its progress bar shows (a quick build prints no bar)."""
 
 kb_option = click.option("--kb", type=click.Path(file_okay=False), help="Markdown folder (default: KB_DIR).")
 refs_option = click.option(
@@ -82,9 +91,9 @@ def build_command(kb: str | None, references: str | None, index_dir: str | None,
             err=True,
         )
         sys.exit(1)
-    with _progress(indexed) as progress:
+    with _progress("indexing") as progress, _progress("citations") as citations_progress:
         history = derive(kb_dir, references_dir, target / HISTORY_CACHE_DIR)
-        info = build_index(corpus, target, progress, history=history)
+        info = build_index(corpus, target, progress, history=history, citations_progress=citations_progress)
     click.echo(f"indexed {indexed}, rejected {corpus.entries_seen - indexed}")
     counts = ", ".join(f"{n} {t}" for t, n in info.counts.items())
     click.echo(
@@ -151,13 +160,16 @@ def verify_upstream_command(
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on a terminal for large inputs; nothing otherwise."""
-    if not sys.stdout.isatty() or total < 1000:
-        yield None
-        return
-    with click.progressbar(length=total, label="indexing") as bar:
-        yield lambda done, _total: bar.update(done - bar.pos)
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar for one stage of a build: shown on a terminal once the stage has taken a second
+    (tqdm's `delay`), nothing when the output is not a terminal (tqdm's `disable=None`)."""
+    with tqdm(desc=label, unit="", delay=PROGRESS_DELAY, disable=None, leave=False) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield update
 
 
 @click.command("search")
@@ -183,16 +195,61 @@ def search_command(query: str, item_type: str | None, per_page: int, as_json: bo
         click.echo(f"did you mean: {result.suggestion}")
 
 
+EDITOR_COMMANDS = ("check", "build", "preview", "search", "cite", "new", "export")
+"""The commands an editor needs, in the order `mtkb --help` lists them; the others follow."""
+
+HELP = """mtkb: the knowledge base and citation API for the evidence on music therapy in substance use (rus)
+treatment, Norwegian context.
+
+\b
+Content is Markdown in kb/ and BibTeX in references/. The editor's loop:
+  mtkb new recommendation my-id   a new item, every required field in place
+  mtkb check                      every problem as path:line: message
+  mtkb preview                    the site from the working folders, rebuilt and reloaded on each save
+  mtkb build                      a new index for the API, switched in atomically
+
+\b
+Exit codes: 0 clean; 1 content problems (or the command could not do its work:
+no index, an unknown key); 2 a usage error."""
+
+
+class MtkbGroup(FlaskGroup):
+    """Flask's command group, with mtkb's help, its commands in the editor's order, and none of Flask's
+    own options (`--app`, `--env-file`, `--debug`) or commands at the top."""
+
+    def __init__(self) -> None:
+        from api import create_app
+
+        super().__init__(
+            name="mtkb",
+            help=HELP,
+            create_app=create_app,
+            add_default_commands=False,
+            add_version_option=False,
+            load_dotenv=False,
+            context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+        )
+        self.params = [p for p in self.params if p.name not in ("env_file", "app", "debug")]
+        generic = AppGroup("flask", help="Flask's generic commands: run, shell, routes.")
+        for command in (run_command, shell_command, routes_command):
+            generic.add_command(command)
+        self.add_command(generic)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        first = [n for n in EDITOR_COMMANDS if n in names]
+        return first + sorted(n for n in names if n not in first and n != "flask") + ["flask"]
+
+
 def init_app(app: Flask) -> None:
-    for command in (check_command, build_command, search_command, verify_upstream_command):
+    commands = (check_command, build_command, search_command, verify_upstream_command)
+    for command in (*commands, *authoring.COMMANDS, preview.preview_command):
         app.cli.add_command(command)
 
 
 def main() -> None:
     """Entry point of the `mtkb` console script."""
-    from api import create_app
-
-    FlaskGroup(create_app=create_app, add_version_option=False, load_dotenv=False)(prog_name="mtkb")
+    MtkbGroup()(prog_name="mtkb")
 
 
 if __name__ == "__main__":

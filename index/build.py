@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index.builds import build_lock, discard, publish, scratch_dir
+from index.builds import build_lock, current_build, discard, publish, scratch_dir
 from index.citations import prerender, write_sources
 from index.indexing import WhooshJob
+from index.reuse import Previous, history_key, record_digest, record_key, write_inputs
 from mtkb.corpus import Corpus
 from mtkb.history import History, annotate
 from mtkb.records import Item, Reference
@@ -48,9 +50,12 @@ def serialise(corpus: Corpus) -> dict[str, Any]:
     return {"version": corpus.version, "aliases": corpus.aliases, "records": records}
 
 
-def write_records(corpus: Corpus, path: Path) -> None:
+def write_records(
+    corpus: Corpus, path: Path, previous: Previous | None = None, digests: dict[str, str] | None = None
+) -> None:
     """Write `json.dumps(serialise(corpus))` to `path` a record at a time: for a large corpus the whole
-    document would be hundreds of megabytes in memory, twice (as text and as bytes)."""
+    document would be hundreds of megabytes in memory, twice (as text and as bytes). A record whose digest
+    (`digests`, by record_key) is the one in the `previous` build is copied from there, not serialised."""
 
     def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
@@ -69,9 +74,26 @@ def write_records(corpus: Corpus, path: Path) -> None:
                 else ((item.id, item) for item in items)
             )
             for i, (ident, record) in enumerate(pairs):
-                out.write(f"{', ' if i else ''}{dumps(ident)}: {dumps(schema.dump(record))}")
+                key = record_key(record)
+                if previous and digests and previous.unchanged(key, digests[key]):
+                    data = previous.record(RECORDS_FILE, record_type, ident)
+                else:
+                    data = schema.dump(record)
+                out.write(f"{', ' if i else ''}{dumps(ident)}: {dumps(data)}")
             out.write("}")
         out.write("}}")
+
+
+def write_spelling(vocabulary: Counter[str], path: Path) -> None:
+    """The words seen, for spelling suggestions, each with the number of records using it."""
+    words = sorted(w for w in vocabulary if w.isalpha())
+    spelling = {"words": words, "counts": [vocabulary[w] for w in words]}
+    path.write_text(json.dumps(spelling, ensure_ascii=False), encoding="utf-8")
+
+
+def discard_contents(folder: Path) -> None:
+    for path in folder.iterdir():
+        path.unlink()
 
 
 def history_summary(history: History, version: str) -> dict[str, Any]:
@@ -92,11 +114,15 @@ def build_index(
     progress: Progress | None = None,
     prerender_citations: bool = True,
     history: History | None = None,
+    citations_progress: Progress | None = None,
 ) -> BuildInfo:
     """Write a new build of `corpus` under `index_dir` and make it current. Raises whatever fails, and then
-    the current build stays as it was. `progress(done, total)` is called every few hundred records.
+    the current build stays as it was. `progress(done, total)` is called every few hundred records,
+    `citations_progress(done, total)` after each run of the citation engine.
     With `prerender_citations` the core citation styles are formatted into the build (else on request).
-    `history` (mtkb.history) gives each record its versions; without it every record is at version 1."""
+    `history` (mtkb.history) gives each record its versions; without it every record is at version 1.
+    Whatever the current build holds that is unchanged is taken from it (index/reuse.py): the new build
+    is the same, file for file, as a full build (only the manifest's `built_at` differs)."""
     started = time.perf_counter()
     history = history or History("none")
     corpus = annotate(corpus, history)
@@ -107,18 +133,37 @@ def build_index(
             whoosh_dir = scratch / WHOOSH_DIR
             whoosh_dir.mkdir()
             records: list[Item | Reference] = [*corpus.items.values(), *corpus.references.values()]
-            # Forked workers (for a large corpus) go on indexing while this process writes the rest.
-            indexing = WhooshJob(records, whoosh_dir, progress)
-            indexing.start()
-            write_records(corpus, scratch / RECORDS_FILE)
+            digests = {record_key(r): record_digest(r) for r in records}
+            previous = Previous.of(current_build(index_dir))
+            reused_index = (
+                previous.same_records(digests)
+                and previous.link(WHOOSH_DIR, whoosh_dir)
+                and previous.link(SPELLING_FILE, scratch / SPELLING_FILE)
+            )
+            if not reused_index:
+                discard_contents(whoosh_dir)
+                # Forked workers (for a large corpus) go on indexing while this process writes the rest.
+                indexing = WhooshJob(records, whoosh_dir, progress)
+                indexing.start()
+            write_records(corpus, scratch / RECORDS_FILE, previous, digests)
             references = list(corpus.references.values())
             write_sources(references, scratch)
-            prerendered = prerender_citations and prerender(references, scratch)
-            vocabulary = indexing.finish()
-            words = sorted(w for w in vocabulary if w.isalpha())
-            spelling = {"words": words, "counts": [vocabulary[w] for w in words]}
-            (scratch / SPELLING_FILE).write_text(json.dumps(spelling, ensure_ascii=False), encoding="utf-8")
-            (scratch / HISTORY_FILE).write_text(json.dumps(history.to_json(), ensure_ascii=False), "utf-8")
+            prerendered = prerender_citations and prerender(
+                references, scratch, previous.build, citations_progress
+            )
+            if indexing is not None:
+                write_spelling(indexing.finish(), scratch / SPELLING_FILE)
+            elif progress:
+                progress(len(records), len(records))
+            derived = history_key(history)
+            if not (
+                previous.inputs.get("history") == derived
+                and previous.link(HISTORY_FILE, scratch / HISTORY_FILE)
+            ):
+                (scratch / HISTORY_FILE).write_text(
+                    json.dumps(history.to_json(), ensure_ascii=False), "utf-8"
+                )
+            write_inputs(scratch, digests, derived)
             built_at = datetime.now(UTC).isoformat(timespec="seconds")
             manifest = {
                 "version": corpus.version,

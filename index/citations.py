@@ -9,8 +9,11 @@ formatted once per content version.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
+import os
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import date
@@ -26,9 +29,18 @@ from mtkb.citations import (
     format_references,
     resolve_locale,
     resolve_style,
+    to_csl_json,
 )
 from mtkb.citations.cache import Bibliography
-from mtkb.citations.engine import csl_items, independent_groups, numbered
+from mtkb.citations.engine import (
+    csl_items,
+    engine_id,
+    format_many,
+    independent_groups,
+    numbered,
+    prepared_style,
+)
+from mtkb.citations.styles import STYLES_DIR
 from mtkb.errors import CitationError, NotFound
 from mtkb.records import Reference
 from mtkb.sources.bibtex import reference_from_fields
@@ -37,14 +49,17 @@ SOURCES_FILE = "references.json"
 CITATIONS_DIR = "citations"
 ORDER_SUFFIX = ".ranks"
 """Beside `<locale>.json`: each reference's rank in the style's sorted list (JSON; author-date styles)."""
-RENDER_THREADS = 2
-"""pandoc runs as a child process, so two threads keep two cores busy."""
+RENDER_THREADS = os.cpu_count() or 2
+"""pandoc runs as a child process, so a thread per core keeps every core busy."""
 PRERENDER_LIMIT = 1000
 """Pre-render only bibliographies up to this size: formatting costs about 10 ms per reference per style
 and locale (24 combinations), so a 10,000-entry bibliography would add 20 minutes to a build. Larger
 ones are formatted on first request, each citation once per content version."""
-CHUNK = 250
-"""References per pandoc run, so that every run stays well inside the engine's time limit."""
+RUN_ENTRIES = 400
+"""Entries (a reference in a style and locale) per pandoc run at most, so that every run stays well inside
+the engine's time limit on a loaded machine (about 8 ms of CPU each)."""
+INPUTS_FILE = "inputs.json"
+"""In `citations/`: what every entry was made from, so that the next build can reuse what is unchanged."""
 
 
 def write_sources(references: Sequence[Reference], build_dir: Path) -> None:
@@ -63,31 +78,148 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def prerender(references: Sequence[Reference], build_dir: Path) -> bool:
-    """Format every reference in every core style and locale into the build. Returns False (and does
-    nothing) when there are more than PRERENDER_LIMIT references."""
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def _inputs(references: Sequence[Reference]) -> dict[str, Any]:
+    """What each pre-rendered entry is made from: per style and locale the engine (mtkb's and pandoc's
+    versions: pandoc holds the locale files), the style and locale ids and the style file as given to the
+    engine; per reference its CSL-JSON. An entry depends on nothing else: each is formatted as if it were
+    the only one cited (mtkb.citations.engine)."""
+    engine = engine_id()
+    styles = {
+        f"{style}/{locale}": _digest([engine, style, locale, _style_digest(style)])
+        for style in CORE_STYLES
+        for locale in LOCALES
+    }
+    return {"styles": styles, "references": {ref.key: _digest(to_csl_json(ref)) for ref in references}}
+
+
+def _style_digest(style: str) -> str:
+    """A digest of the style's file: the installed file of an independent style (the code that prepares
+    it for the engine is the build's own, see index/reuse.py), else the prepared file's name, which holds
+    the digest of its content. Reading the file is quicker than preparing it."""
+    installed = STYLES_DIR / f"{style}.csl"
+    if installed.is_file():
+        return hashlib.sha256(installed.read_bytes()).hexdigest()
+    return prepared_style(style).name
+
+
+def _reusable(previous: Path | None, inputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """From the build `previous`, each style/locale's entries whose inputs are the same as now."""
+    try:
+        assert previous is not None
+        old = json.loads((previous / CITATIONS_DIR / INPUTS_FILE).read_text(encoding="utf-8"))
+    except (AssertionError, OSError, ValueError):
+        return {}
+    same = {key for key, digest in inputs["references"].items() if old["references"].get(key) == digest}
+    reused: dict[str, dict[str, Any]] = {}
+    for pair, digest in inputs["styles"].items():
+        if old["styles"].get(pair) != digest:
+            continue
+        try:
+            entries = json.loads((previous / CITATIONS_DIR / f"{pair}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        reused[pair] = {key: value for key, value in entries.items() if key in same}
+    return reused
+
+
+def _style_locale(pair: str) -> tuple[str, str]:
+    style, locale = pair.split("/")
+    return style, locale
+
+
+def _runs(todo: list[tuple[str, Reference]]) -> list[list[tuple[str, list[Reference]]]]:
+    """The entries to format cut into engine runs of at most RUN_ENTRIES, at least one per core (so a
+    full build keeps every core busy), each run's entries grouped by style/locale."""
+    if not todo:
+        return []
+    count = max(min(RENDER_THREADS, len(todo)), -(-len(todo) // RUN_ENTRIES))
+    size = -(-len(todo) // count)
+    runs = []
+    for start in range(0, len(todo), size):
+        grouped: dict[str, list[Reference]] = {}
+        for pair, ref in todo[start : start + size]:
+            grouped.setdefault(pair, []).append(ref)
+        runs.append(list(grouped.items()))
+    return runs
+
+
+def prerender(
+    references: Sequence[Reference],
+    build_dir: Path,
+    previous: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> bool:
+    """Format every reference in every core style and locale into the build, taking from the build
+    `previous` every entry whose inputs (see `_inputs`) are unchanged; the rest is formatted in engine
+    runs, in parallel up to RENDER_THREADS. The files are the same, byte for byte, as without `previous`.
+    `progress(done, total)` is told the entries formatted after each engine run.
+    Returns False (and does nothing) when there are more than PRERENDER_LIMIT references."""
     if len(references) > PRERENDER_LIMIT:
         return False
+    inputs = _inputs(references)
+    done = _reusable(previous, inputs)
+    todo = [
+        (pair, ref)
+        for pair in inputs["styles"]
+        for ref in references
+        if ref.key not in done.setdefault(pair, {})
+    ]
 
-    def render(style_locale: tuple[str, str]) -> None:
-        style, locale = style_locale
-        formatted: dict[str, Formatted] = {}
-        for start in range(0, len(references), CHUNK):
-            formatted.update(format_references(references[start : start + CHUNK], style, locale))
-        folder = build_dir / CITATIONS_DIR / style
-        folder.mkdir(parents=True, exist_ok=True)
-        body = {key: asdict(f) for key, f in formatted.items()}
-        (folder / f"{locale}.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
-        if not numbered(style):
-            # Each reference's place in the style's order, so that a list whose entries cannot affect
-            # one another is assembled from the entries above (see CitationStore.bibliography).
-            entries, _, _ = format_bibliography(references, style, locale)
-            ranks = {f.key: rank for rank, f in enumerate(entries)}
-            (folder / f"{locale}{ORDER_SUFFIX}").write_text(json.dumps(ranks), encoding="utf-8")
+    finished = 0
+    lock = threading.Lock()
+
+    def render(run: list[tuple[str, list[Reference]]]) -> None:
+        nonlocal finished
+        requests = [(refs, *_style_locale(pair)) for pair, refs in run]
+        for (pair, _), formatted in zip(run, format_many(requests), strict=True):
+            done[pair].update({key: asdict(f) for key, f in formatted.items()})
+        with lock:
+            finished += sum(len(refs) for _, refs in run)
+            if progress:
+                progress(finished, len(todo))
 
     with ThreadPoolExecutor(RENDER_THREADS) as pool:
-        list(pool.map(render, [(s, loc) for s in CORE_STYLES for loc in LOCALES]))
+        list(pool.map(render, _runs(todo)))
+    for pair, entries in done.items():
+        file = build_dir / CITATIONS_DIR / f"{pair}.json"
+        file.parent.mkdir(parents=True, exist_ok=True)
+        body = {ref.key: entries[ref.key] for ref in references}
+        file.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    _write_ranks(references, build_dir, previous, inputs)
+    (build_dir / CITATIONS_DIR / INPUTS_FILE).write_text(json.dumps(inputs), encoding="utf-8")
     return True
+
+
+def _write_ranks(
+    references: Sequence[Reference], build_dir: Path, previous: Path | None, inputs: dict[str, Any]
+) -> None:
+    """Each reference's place in each author-date core style's order, so that a list whose entries cannot
+    affect one another is assembled from the pre-rendered entries (see CitationStore.bibliography). The
+    order depends on every reference: it is taken from `previous` only when no reference and no style
+    changed, else every style and locale is sorted in one engine run."""
+    pairs = [pair for pair in inputs["styles"] if not numbered(_style_locale(pair)[0])]
+    try:
+        assert previous is not None
+        old = json.loads((previous / CITATIONS_DIR / INPUTS_FILE).read_text(encoding="utf-8"))
+        same = old["references"] == inputs["references"]
+    except (AssertionError, OSError, ValueError, KeyError):
+        same, old = False, {}
+    todo = []
+    for pair in pairs:
+        target = build_dir / CITATIONS_DIR / f"{pair}{ORDER_SUFFIX}"
+        source = previous / CITATIONS_DIR / f"{pair}{ORDER_SUFFIX}" if previous else None
+        if same and source and source.is_file() and old["styles"].get(pair) == inputs["styles"][pair]:
+            target.write_bytes(source.read_bytes())
+        else:
+            todo.append(pair)
+    requests = [(references, *_style_locale(pair)) for pair in todo]
+    for pair, ordered in zip(todo, format_many(requests, mode="bibliography"), strict=True):
+        ranks = {key: rank for rank, key in enumerate(ordered)}
+        (build_dir / CITATIONS_DIR / f"{pair}{ORDER_SUFFIX}").write_text(json.dumps(ranks), encoding="utf-8")
 
 
 class CitationStore:

@@ -30,7 +30,7 @@ from whoosh import index as whoosh_index
 
 from index.documents import document, make_schema
 from index.worker import Segments, receive, send
-from index.writer import BufferedSegmentWriter
+from index.writer import BufferedSegmentWriter, segment_id
 from mtkb.records import Item, Reference
 
 WORKERS = 2
@@ -49,6 +49,8 @@ IN_FLIGHT = 2
 TOP_UP_EVERY = 25
 """Documents of its own this process indexes between looking at the workers."""
 PROGRESS_EVERY = 500
+OWNER_PART = 999
+"""The part number of the writer that holds the index's lock (and writes no documents)."""
 
 Progress = Callable[[int, int], None]
 Records = Sequence[Item | Reference]
@@ -81,15 +83,16 @@ class _Worker:
     """A worker process (`python -m index.worker`), with a thread that feeds it batches and one that
     collects its messages, so that neither side waits on a full pipe."""
 
-    def __init__(self, whoosh_dir: Path):
+    def __init__(self, whoosh_dir: Path, part: int):
         root = str(Path(__file__).resolve().parent.parent)  # where this `index` package comes from
         path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-c",
-                "import sys; from index.worker import main; main(sys.argv[1])",
+                "import sys; from index.worker import main; main(sys.argv[1], sys.argv[2])",
                 str(whoosh_dir),
+                str(part),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -198,11 +201,12 @@ class WhooshJob:
     def start(self) -> WhooshJob:
         self.ix = whoosh_index.create_in(str(self.whoosh_dir), make_schema())
         # Holds the index's lock while the parts are written, and removes the shared temporary folder last.
-        self.owner = BufferedSegmentWriter(self.ix)
+        # Its own segment stays empty and is never listed; its id is the last part's.
+        self.owner = BufferedSegmentWriter(self.ix, segment_id=segment_id(OWNER_PART, 0))
         first, *others = _parts(self.records)
-        self.workers = [_Worker(self.whoosh_dir) for _ in others]
+        self.workers = [_Worker(self.whoosh_dir, part) for part in range(1, len(others) + 1)]
         batches = [iter([part[i : i + BATCH] for i in range(0, len(part), BATCH)]) for part in others]
-        own = self.own = Segments(self.ix)
+        own = self.own = Segments(self.ix, 0)
         with _no_gc():
             self._top_up(batches)
             for n, record in enumerate(first, start=1):

@@ -1,4 +1,4 @@
-"""An indexing worker process, started by index.indexing as `python -c "... index.worker.main(WHOOSH_DIR)"`.
+"""An indexing worker process, started by index.indexing as `python -c "... main(WHOOSH_DIR, PART)"`.
 
 It reads batches of documents (whoosh field dicts) from stdin, writes them into new segments of the index
 in WHOOSH_DIR, SEGMENT_DOCS to a segment, and reports on stdout: ("progress", n) per batch, then ("done",
@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from whoosh import index as whoosh_index
 
-from index.writer import BufferedSegmentWriter
+from index.writer import BufferedSegmentWriter, segment_id
 
 SEGMENT_DOCS = 25_000
 """Documents per whoosh segment: a writer holds one segment's postings in memory."""
@@ -51,15 +51,18 @@ class Segments:
     """Writes documents into new segments of `ix`, SEGMENT_DOCS to a segment, without taking the index's
     lock (its owner holds it) or removing its shared temporary folder (the owner does, last)."""
 
-    def __init__(self, ix: Any):
+    def __init__(self, ix: Any, part: int):
+        """`part`: which part of the build this is, for the segments' ids."""
         self.ix = ix
+        self.part = part
         self.done: list[Any] = []
         self.writer: BufferedSegmentWriter | None = None
         self.count = 0
 
     def add(self, fields: dict[str, Any]) -> None:
         if self.writer is None:
-            self.writer = BufferedSegmentWriter(self.ix, keep_temp=True, _lk=False)
+            ident = segment_id(self.part, len(self.done))
+            self.writer = BufferedSegmentWriter(self.ix, keep_temp=True, segment_id=ident, _lk=False)
         self.writer.add_document(**fields)
         self.count += 1
         if self.count % SEGMENT_DOCS == 0:
@@ -79,13 +82,13 @@ class Segments:
                 self.writer.cancel()
 
 
-def main(whoosh_dir: str) -> None:
+def main(whoosh_dir: str, part: str) -> None:
     gc.disable()  # short-lived, and its millions of small objects make no cycles worth collecting
     messages, batches = sys.stdout.buffer, sys.stdin.buffer
     sys.stdout = sys.stderr  # anything printed must not end up among the messages
     segments = None
     try:
-        segments = Segments(whoosh_index.open_dir(whoosh_dir))
+        segments = Segments(whoosh_index.open_dir(whoosh_dir), int(part))
         while (batch := receive(batches)) is not None:
             for fields in batch:
                 segments.add(fields)

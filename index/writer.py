@@ -15,13 +15,16 @@ fields and per-document boosts raise ValueError rather than being dropped.
 
 from __future__ import annotations
 
+import os
 from array import array
 from collections.abc import Sequence
 from typing import Any
 
 from whoosh.analysis import IDTokenizer
-from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter
+from whoosh.codec import default_codec
+from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter, W3Segment
 from whoosh.fields import FieldType
+from whoosh.filedb.compound import CompoundStorage
 from whoosh.formats import Existence, Frequency, Positions
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -49,9 +52,12 @@ class BufferedSegmentWriter(SegmentWriter):
     """A SegmentWriter whose postings stay in memory, grouped by field and term, until the segment is
     written. Raises ValueError for a schema with term vectors or separate spelling fields."""
 
-    def __init__(self, ix: Any, keep_temp: bool = False, **kwargs: Any):
+    def __init__(self, ix: Any, keep_temp: bool = False, segment_id: str | None = None, **kwargs: Any):
         """`keep_temp`: leave the index's temporary folder (shared by all writers) for another writer,
-        which must finish last, to remove."""
+        which must finish last, to remove. `segment_id`: the new segment's id (whoosh draws a random one),
+        so that the same documents give the same files."""
+        if segment_id is not None:
+            kwargs["codec"] = _NamedSegment(segment_id)
         super().__init__(ix, **kwargs)
         self._keep_temp = keep_temp
         for name, field in self.schema.items():
@@ -157,6 +163,20 @@ class BufferedSegmentWriter(SegmentWriter):
         lengths.append(length)
         return length
 
+    def _assemble_segment(self) -> None:
+        """whoosh's compound file, made the same from the same files: whoosh takes them in the order the
+        directory lists them and records each one's modification time."""
+        if not self.compound:
+            return
+        segment, storage = self.get_segment(), self.storage
+        names = sorted(segment.list_files(storage))
+        for name in names:
+            os.utime(os.path.join(storage.folder, name), (0, 0))
+        CompoundStorage.assemble(segment.create_file(storage, segment.COMPOUND_EXT), storage, names)
+        for name in names:
+            storage.delete_file(name)
+        segment.compound = True
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         writer = self.fieldwriter
@@ -178,6 +198,27 @@ class BufferedSegmentWriter(SegmentWriter):
                 writer.finish_term()
             writer.finish_field()
         writer.close()
+
+
+class _NamedSegment:
+    """whoosh's default codec, except that the new segment has the id given. A stand-in handed to the
+    writer only: the segment keeps the real codec, so the index's table of contents pickles nothing of
+    ours."""
+
+    def __init__(self, segment_id: str):
+        self._codec = default_codec()
+        self._segment_id = segment_id
+
+    def new_segment(self, storage: Any, indexname: str) -> W3Segment:
+        return W3Segment(self._codec, indexname, segid=self._segment_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._codec, name)
+
+
+def segment_id(part: int, number: int) -> str:
+    """The id of the `number`th segment written by part `part` of a build (whoosh ids are 16 characters)."""
+    return f"p{part:03d}s{number:011d}"
 
 
 def _as_bytes(term: str | bytes) -> bytes:

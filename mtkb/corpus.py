@@ -68,8 +68,31 @@ def _display(file: Path, root: Path) -> str:
     return str(Path(root.name) / file.relative_to(root))
 
 
-def load_corpus(kb_dir: Path, references_dir: Path) -> Corpus:
-    """Read `kb_dir/**/*.md` and `references_dir/**/*.bib`, check them against each other, link them."""
+ParsedItems = dict[str, tuple[bytes, Item | ContentError]]
+"""Markdown files already read, by display path: their bytes and what reading them gave."""
+
+
+def _load_item(file: Path, display: str, parsed: ParsedItems | None) -> Item:
+    """`load_item`, answered from `parsed` when the file's bytes are the same as then."""
+    if parsed is None:
+        return load_item(file, display)
+    raw = file.read_bytes()
+    known = parsed.get(display)
+    if known is None or known[0] != raw:
+        try:
+            result: Item | ContentError = load_item(file, display)
+        except ContentError as exc:
+            result = exc
+        known = parsed[display] = (raw, result)
+    if isinstance(known[1], ContentError):
+        raise known[1]
+    return known[1]
+
+
+def load_corpus(kb_dir: Path, references_dir: Path, parsed: ParsedItems | None = None) -> Corpus:
+    """Read `kb_dir/**/*.md` and `references_dir/**/*.bib`, check them against each other, link them.
+    A long-lived caller (`mtkb preview`) passes the same `parsed` each time: only changed Markdown files
+    are read again (items are frozen, so they can be shared between corpora)."""
     corpus = Corpus()
     md_files, bib_files = _files(kb_dir, "*.md"), _files(references_dir, "*.bib")
     corpus.version = content_version(
@@ -79,7 +102,7 @@ def load_corpus(kb_dir: Path, references_dir: Path) -> Corpus:
     for file in md_files:
         corpus.entries_seen += 1
         try:
-            loaded.append(load_item(file, _display(file, kb_dir)))
+            loaded.append(_load_item(file, _display(file, kb_dir), parsed))
         except ContentError as exc:
             corpus.problems.extend(exc.problems)
     # When two files claim one id, the file named after the id keeps it and the other is reported, so a

@@ -82,10 +82,10 @@ def test_current_is_always_a_complete_build(
     seen: list[Path | None] = []
     write_records = index.build.write_records
 
-    def check_midway(corpus: Corpus, path: Path) -> None:
+    def check_midway(corpus: Corpus, path: Path, *reuse: Any) -> None:
         seen.append(current_build(tmp_path))  # the new whoosh index is being written, not yet published
         assert ids(OpenBuild(first), "xylophone") == {"xylophone"}
-        write_records(corpus, path)
+        write_records(corpus, path, *reuse)
 
     monkeypatch.setattr(index.build, "write_records", check_midway)
     second = build(corpus_of(references, ["drum_sing"], "two"), tmp_path)

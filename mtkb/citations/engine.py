@@ -28,7 +28,7 @@ from typing import Any
 import nh3
 
 from mtkb.citations.csl import to_csl_json
-from mtkb.citations.pandoc import pandoc_version, run_citeproc
+from mtkb.citations.pandoc import Job, pandoc_version, run_jobs
 from mtkb.citations.patches import patched_style, style_family
 from mtkb.citations.styles import resolve_locale, resolve_style, style_file
 from mtkb.errors import CitationError
@@ -177,21 +177,18 @@ def engine_input(items: Sequence[dict[str, Any]], style: str, locale: str) -> En
     return EngineInput(adjusted, prepared_style(style_id), engine_locale)
 
 
-def format_items(
-    items: Sequence[dict[str, Any]], style: str, locale: str, mode: str = "standalone"
-) -> tuple[list[Formatted], dict[str, str]]:
-    """Format CSL-JSON items in one engine run. Returns the entries (in input order for
-    "standalone", in the style's order for "bibliography") and each entry's label (its number in a
-    numbered bibliography). Raises CitationError for an unknown style or locale, or a failed run."""
+def _job(items: Sequence[dict[str, Any]], style: str, locale: str, mode: str) -> Job:
+    """The engine job for `items` (as `engine_input` prepares them, grouped for a standalone run)."""
     style_id, locale_id = _resolve(style, locale)
-    if not items:
-        return [], {}
     ids = [item["id"] for item in items]
     if len(set(ids)) != len(ids):
         raise CitationError("the same reference is given twice")
-    job = engine_input(items, style_id, locale_id)
-    groups = independent_groups(job.items, numbered(style_id)) if mode == "standalone" else None
-    result = run_citeproc(job.items, job.style, job.locale, mode, groups)
+    prepared = engine_input(items, style_id, locale_id)
+    groups = independent_groups(prepared.items, numbered(style_id)) if mode == "standalone" else None
+    return Job(prepared.items, prepared.style, prepared.locale, mode, groups)
+
+
+def _collect(result: dict[str, Any], ids: list[str], mode: str) -> tuple[list[Formatted], dict[str, str]]:
     cites = result["cites"]
     formatted, labels = [], {}
     for entry in result["entries"]:
@@ -211,6 +208,37 @@ def format_items(
         order = {key: i for i, key in enumerate(ids)}
         formatted.sort(key=lambda f: order[f.key])
     return formatted, labels
+
+
+def format_items(
+    items: Sequence[dict[str, Any]], style: str, locale: str, mode: str = "standalone"
+) -> tuple[list[Formatted], dict[str, str]]:
+    """Format CSL-JSON items in one engine run. Returns the entries (in input order for
+    "standalone", in the style's order for "bibliography") and each entry's label (its number in a
+    numbered bibliography). Raises CitationError for an unknown style or locale, or a failed run."""
+    job = _job(items, style, locale, mode)
+    if not items:
+        return [], {}
+    return _collect(run_jobs([job])[0], [item["id"] for item in items], mode)
+
+
+def format_many(
+    requests: Sequence[tuple[Sequence[Reference], str, str]], mode: str = "standalone"
+) -> list[dict[str, Formatted]]:
+    """Several `format_references` calls, (references, style, locale) each, in one engine run: what a
+    build needs when a few references change in every style and locale. With mode "bibliography", each
+    request is one list and its entries come in the style's order. Raises as format_references."""
+    items = [csl_items(refs) for refs, _, _ in requests]
+    jobs = [
+        _job(batch, style, locale, mode) for batch, (_, style, locale) in zip(items, requests, strict=True)
+    ]
+    work = [(job, batch) for job, batch in zip(jobs, items, strict=True) if batch]
+    results = iter(run_jobs([job for job, _ in work]))
+    out: list[dict[str, Formatted]] = []
+    for batch in items:
+        formatted = _collect(next(results), [i["id"] for i in batch], mode)[0] if batch else []
+        out.append({f.key: f for f in formatted})
+    return out
 
 
 def csl_items(refs: Sequence[Reference], accessed: date | None = None) -> list[dict[str, Any]]:

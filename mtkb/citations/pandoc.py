@@ -10,6 +10,8 @@ citation as plain text and as HTML. Starting pandoc costs far more than formatti
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,8 +34,6 @@ def use_binary(path: str | None) -> None:
 
 
 LUA = r"""
-local input = pandoc.json.decode(io.read('a'), false)
-local refs = pandoc.read(pandoc.json.encode(input.items), 'csljson').meta.references
 local wopts = {wrap_text = 'wrap-none'}
 
 local function write(inlines, format)
@@ -93,7 +93,7 @@ local function citation(para)
   return {text = write(inl, 'plain'), html = write(inl, 'html')}
 end
 
-local function run(references, ids)
+local function run(input, references, ids)
   local blocks = pandoc.Blocks({})
   for _, id in ipairs(ids) do
     local cite = pandoc.Citation(id, 'NormalCitation')
@@ -114,25 +114,36 @@ local function run(references, ids)
   return entries, cites
 end
 
-local out = {entries = {}, cites = {}}
-if input.mode == 'bibliography' then
-  local ids = {}
-  for _, item in ipairs(input.items) do table.insert(ids, item.id) end
-  out.entries, out.cites = run(refs, ids)
-else
-  -- Standalone: each group is formatted in a run of its own; the caller groups only items that
-  -- cannot affect one another (no shared names, no numbers), so each comes out as if cited alone.
-  local index = {}
-  for i, item in ipairs(input.items) do index[item.id] = i end
-  for _, group in ipairs(input.groups) do
-    local subset = {}
-    for _, id in ipairs(group) do table.insert(subset, refs[index[id]]) end
-    local entries, cites = run(subset, group)
-    for _, e in ipairs(entries) do table.insert(out.entries, e) end
-    for _, id in ipairs(group) do out.cites[id] = cites[id] end
+-- One job: items, a style and a locale, formatted as a bibliography or each standalone.
+local function format(input)
+  local refs = pandoc.read(pandoc.json.encode(input.items), 'csljson').meta.references
+  local out = {entries = {}, cites = {}}
+  if input.mode == 'bibliography' then
+    local ids = {}
+    for _, item in ipairs(input.items) do table.insert(ids, item.id) end
+    out.entries, out.cites = run(input, refs, ids)
+  else
+    -- Standalone: each group is formatted in a run of its own; the caller groups only items that
+    -- cannot affect one another (no shared names, no numbers), so each comes out as if cited alone.
+    local index = {}
+    for i, item in ipairs(input.items) do index[item.id] = i end
+    for _, group in ipairs(input.groups) do
+      local subset = {}
+      for _, id in ipairs(group) do table.insert(subset, refs[index[id]]) end
+      local entries, cites = run(input, subset, group)
+      for _, e in ipairs(entries) do table.insert(out.entries, e) end
+      for _, id in ipairs(group) do out.cites[id] = cites[id] end
+    end
   end
+  return out
 end
-io.write(pandoc.json.encode(out))
+
+-- Several jobs in one run (pandoc's start costs more than a few entries), each with its own result.
+local results = {}
+for _, job in ipairs(pandoc.json.decode(io.read('a'), false).jobs) do
+  table.insert(results, format(job))
+end
+io.write(pandoc.json.encode({results = results}))
 """
 
 
@@ -162,6 +173,29 @@ def pandoc_version() -> str:
     return out.stdout.decode("utf-8", "replace").split()[1]
 
 
+@dataclass(frozen=True)
+class Job:
+    """CSL-JSON `items` to format with the style file `csl` in `locale`. `mode` is "standalone" (each of
+    `groups` of item ids formatted apart; default: each item alone) or "bibliography" (all together,
+    sorted or numbered by the style)."""
+
+    items: list[dict[str, Any]]
+    csl: Path
+    locale: str
+    mode: str
+    groups: list[list[str]] | None = None
+
+    def payload(self) -> dict[str, Any]:
+        groups = self.groups if self.groups is not None else [[item["id"]] for item in self.items]
+        return {
+            "items": self.items,
+            "csl": str(self.csl),
+            "locale": self.locale,
+            "mode": self.mode,
+            "groups": groups,
+        }
+
+
 def run_citeproc(
     items: list[dict[str, Any]],
     csl: Path,
@@ -169,22 +203,29 @@ def run_citeproc(
     mode: str,
     groups: list[list[str]] | None = None,
 ) -> dict[str, Any]:
-    """Format CSL-JSON `items` with the style file `csl` in `locale` in one pandoc run. `mode` is
-    "standalone" (each of `groups` of item ids formatted apart; default: each item alone) or
-    "bibliography" (all together, sorted or numbered by the style).
-    Returns {"entries": [{key, label, text, html}], "cites": {key: {text, html}}}; raises
-    CitationError if pandoc fails or an item is missing from its output, EngineUnavailable as
-    `run_engine` says."""
-    groups = groups if groups is not None else [[item["id"]] for item in items]
-    payload = json.dumps({"items": items, "csl": str(csl), "locale": locale, "mode": mode, "groups": groups})
+    """Format one Job (see there) in one pandoc run. Returns {"entries": [{key, label, text, html}],
+    "cites": {key: {text, html}}}; raises CitationError if pandoc fails or an item is missing."""
+    return run_jobs([Job(items, csl, locale, mode, groups)])[0]
+
+
+def run_jobs(jobs: Sequence[Job]) -> list[dict[str, Any]]:
+    """Format several jobs in one pandoc run (starting pandoc costs more than formatting a few entries).
+    Returns each job's result as `run_citeproc` does; raises CitationError if pandoc fails or an item is
+    missing from its output, EngineUnavailable as `run_engine` says (a time limit, a missing engine)."""
+    if not jobs:
+        return []
+    payload = json.dumps({"jobs": [job.payload() for job in jobs]})
     done = run_engine([pandoc_binary(), "lua", "-e", LUA], payload.encode("utf-8"))
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise CitationError(f"the citation engine failed: {message[-1] if message else done.returncode}")
-    result: dict[str, Any] = json.loads(done.stdout.decode("utf-8"))
-    if isinstance(result.get("cites"), list):  # an empty Lua table encodes as []
-        result["cites"] = {}
-    missing = {item["id"] for item in items} - {e["key"] for e in result["entries"]}
-    if missing:
-        raise CitationError(f"the citation engine gave no entry for {', '.join(sorted(missing))}")
-    return result
+    results: list[dict[str, Any]] = json.loads(done.stdout.decode("utf-8"))["results"]
+    for job, result in zip(jobs, results, strict=True):
+        if isinstance(result.get("cites"), list):  # an empty Lua table encodes as []
+            result["cites"] = {}
+        if isinstance(result.get("entries"), dict):
+            result["entries"] = []
+        missing = {item["id"] for item in job.items} - {e["key"] for e in result["entries"]}
+        if missing:
+            raise CitationError(f"the citation engine gave no entry for {', '.join(sorted(missing))}")
+    return results

@@ -26,15 +26,32 @@ _BOOL = "tag:yaml.org,2002:bool"
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader without timestamps, without aliases, and with YAML 1.2 booleans."""
+    """SafeLoader without timestamps, without aliases, with YAML 1.2 booleans, and refusing collections
+    nested deeper than MAX_DEPTH as it reaches them (PyYAML composes recursively: the refusal comes long
+    before the stack could overflow)."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+        event = self.peek_event()
+        mark: Any = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
             raise yaml.constructor.ConstructorError(
-                None, None, "YAML aliases are not allowed in front matter", event.start_mark
+                None, None, "YAML aliases are not allowed in front matter", mark
             )
-        return super().compose_node(parent, index)
+        nested = isinstance(event, yaml.CollectionStartEvent)
+        if nested:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=mark
+                )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= nested
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -62,22 +79,6 @@ class Document:
     field_lines: dict[str, int]
     body: str
     body_line: int
-
-
-def _check_depth(source: str) -> None:
-    """Raise a YAML error at the first collection nested deeper than MAX_DEPTH. Parsing is iterative,
-    so this runs before the recursive composer can overflow the stack."""
-    depth = 0
-    for event in yaml.parse(source, Loader=_Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark: Any = event.start_mark
-                raise yaml.MarkedYAMLError(
-                    problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=mark
-                )
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
 
 
 def _key_lines(node: yaml.Node, offset: int, prefix: str = "") -> dict[str, int]:
@@ -111,10 +112,14 @@ def split(text: str, path: str) -> Document:
     if len(source) > MAX_FRONT_MATTER:
         raise ContentError.at(path, 2, f"front matter is larger than {MAX_FRONT_MATTER} bytes")
     try:
-        _check_depth(source)
-        node = yaml.compose(source, Loader=_Loader)
-        field_lines = _key_lines(node, 2) if node else {}
-        data = yaml.load(source, Loader=_Loader)
+        # One pass: the composed document gives the key lines and, constructed, the data.
+        loader = _Loader(source)
+        try:
+            node = loader.get_single_node()
+            field_lines = _key_lines(node, 2) if node else {}
+            data = loader.construct_document(node) if node else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 2
