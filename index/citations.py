@@ -35,6 +35,7 @@ from mtkb.citations.cache import Bibliography
 from mtkb.citations.engine import (
     csl_items,
     engine_id,
+    format_lists,
     format_many,
     independent_groups,
     numbered,
@@ -217,7 +218,7 @@ def _write_ranks(
         else:
             todo.append(pair)
     requests = [(references, *_style_locale(pair)) for pair in todo]
-    for pair, ordered in zip(todo, format_many(requests, mode="bibliography"), strict=True):
+    for pair, ordered in zip(todo, format_lists(requests), strict=True):
         ranks = {key: rank for rank, key in enumerate(ordered)}
         (build_dir / CITATIONS_DIR / f"{pair}{ORDER_SUFFIX}").write_text(json.dumps(ranks), encoding="utf-8")
 

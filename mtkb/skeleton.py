@@ -26,6 +26,7 @@ FOLDERS = {
     "evidence": "evidence",
     "report": "reports",
     "fact": "facts",
+    "service": "services",
 }
 """The folder of kb/ that holds each item type."""
 
@@ -36,8 +37,9 @@ def folder(item_type: str) -> str:
 
 
 UNKNOWN = "unknown"
-ALSO = {"evidence": ("authors",)}
-"""Optional fields a type's schema-wide rules ask for (evidence needs authors or an organisation)."""
+ALSO = {"evidence": ("authors",), "service": ("references", "levels")}
+"""Optional fields a type's schema-wide rules ask for (evidence needs authors or an organisation, a service
+its public source and a level)."""
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_OR_DATE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 """Values written without quotes (ids, words, dates): YAML reads them as the same strings."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import CONTRAST, Page, _only_from, browser, context, site  # noqa: F401  (fixtures)
+from tests.test_browser import CONTRAST, Page, _only_from, context  # noqa: F401  (context is a fixture)
 
 pytestmark = pytest.mark.slow
 

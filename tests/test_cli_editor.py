@@ -67,6 +67,8 @@ def filled(value: Any, field: fields.Field, known: dict[str, str]) -> Any:
     if isinstance(field, fields.Nested) and isinstance(field.schema, Schema):
         return {k: filled(v, field.schema.fields[k], known) for k, v in value.items()}
     if isinstance(field, fields.List) and isinstance(value, list):
+        if field.name in known and value == [UNKNOWN]:
+            return [known[field.name]]
         return [filled(v, field.inner, known) for v in value]
     if value != UNKNOWN:
         return value
@@ -83,7 +85,7 @@ def filled(value: Any, field: fields.Field, known: dict[str, str]) -> Any:
         return "2017-09-01"
     if isinstance(field, fields.Url):
         return "https://www.helsedirektoratet.no/"
-    return "Fylt inn av redaktøren."
+    return f"Fylt inn av redaktøren ({field.name})."  # one text per field: summaries must differ
 
 
 @pytest.mark.parametrize("item_type", ITEM_TYPES)
@@ -92,7 +94,8 @@ def test_every_skeleton_passes_check_once_its_unknowns_are_filled(tmp_path: Path
     shutil.copytree(KB_DIR, kb)
     shutil.copytree(REFERENCES_DIR, refs)
     corpus = load_corpus(kb, refs)
-    known = {"guideline": corpus.of_type("guideline")[0].id, "reference": next(iter(corpus.references))}
+    reference = next(iter(corpus.references))
+    known = {"guideline": corpus.of_type("guideline")[0].id, "reference": reference, "references": reference}
 
     ident = f"ny-{item_type}"
     result = mtkb("new", item_type, ident, "--kb", str(kb))

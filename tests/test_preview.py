@@ -21,7 +21,6 @@ from api.preview import SCRIPT_PATH, STATE_PATH
 from mtkb.corpus import ParsedItems, load_corpus
 
 from .servers import ROOT, free_port, wait_until_up
-from .test_browser import browser  # noqa: F401 (the fixture: Debian's Chromium, driven by Playwright)
 
 VALID = Path(__file__).parent / "data" / "content" / "valid"
 FACT = "kb/facts/test-kode.md"

@@ -247,6 +247,12 @@ def csl_items(refs: Sequence[Reference], accessed: date | None = None) -> list[d
     return [to_csl_json(ref, accessed=accessed if ref.url else None) for ref in refs]
 
 
+def format_lists(requests: Sequence[tuple[Sequence[Reference], str, str]]) -> list[dict[str, Formatted]]:
+    """Several bibliographies, (references, style, locale) each, in one engine run, each with its entries
+    in the style's order (as `format_bibliography`, without the numbers). Raises as format_references."""
+    return format_many(requests, mode="bibliography")
+
+
 def format_references(
     refs: Sequence[Reference], style: str, locale: str, accessed: date | None = None
 ) -> dict[str, Formatted]:
