@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import nh3
 from flask import (
     Blueprint,
     Flask,
@@ -40,7 +39,6 @@ from mtkb import ALL_TYPES, ITEM_TYPES
 from mtkb.citations import CORE_STYLES, LOCALES, cite_recommendation
 from mtkb.citations.engine import safe_html
 from mtkb.errors import CitationError, IndexUnavailable, MtkbError, NotFound, QueryError
-from mtkb.prose import REFERENCE_LINK
 
 HERE = Path(__file__).resolve().parent
 LABELS: dict[str, dict[str, Any]] = json.loads((HERE / "templates" / "labels.json").read_text("utf-8"))
@@ -83,8 +81,6 @@ MAX_PAGE = 1000
 LOG_RETENTION_DAYS = 14
 """Privacy statement default when the deployment sets no ACCESS_LOG_RETENTION_DAYS."""
 
-_API_REFERENCE_HREF = re.compile(r'href="' + re.escape(REFERENCE_LINK.format(key="")) + r'([^"?#]+)"')
-_CODE_ID = re.compile(r"<code>([a-z0-9]+(?:-[a-z0-9]+)*)</code>")
 _NUMBER = re.compile(r'<span class="csl-left-margin">[^<]*</span>\s*')
 """A numeric style's own "1." before an entry: our lists number their entries themselves."""
 
@@ -159,31 +155,6 @@ def doi_url(doi: str) -> str:
     return "https://doi.org/" + quote(doi, safe="/:;()._-")
 
 
-def prose(body_html: str) -> Markup:
-    """An item's body (sanitised at build time) sanitised again here, with citation links and item ids
-    pointing at our pages instead of the JSON API."""
-    cleaned = nh3.clean(body_html, link_rel="noopener")
-    build = current_build()
-
-    def reference_href(match: re.Match[str]) -> str:
-        return f'href="{item_link("reference", match.group(1))}"'
-
-    def id_link(match: re.Match[str]) -> str:
-        ident = match.group(1)
-        for record_type in ITEM_TYPES:
-            if build.record(record_type, ident) is not None:
-                return f'<a href="{item_link(record_type, ident)}">{match.group(0)}</a>'
-        return match.group(0)
-
-    return Markup(_CODE_ID.sub(id_link, _API_REFERENCE_HREF.sub(reference_href, cleaned)))  # noqa: S704
-
-
-def snippet(html: str) -> Markup:
-    """A search snippet: escaped text with `<mark>` around matches, and nothing else."""
-    cleaned = nh3.clean(html, tags={"mark"}, attributes={})
-    return Markup(cleaned.replace("...", " … "))  # noqa: S704  (whoosh joins fragments with "...")
-
-
 def person(p: dict[str, Any]) -> str:
     if p.get("literal"):
         return str(p["literal"])
@@ -202,7 +173,7 @@ def page_window(current: int, last: int) -> list[int | None]:
 
 
 TEMPLATE_HELPERS: tuple[Callable[..., Any], ...] = (link, item_link, static_url, lang_switch_url, fmt_date)
-TEMPLATE_HELPERS += (fmt_num, http_url, doi_url, prose, snippet, person, page_window)
+TEMPLATE_HELPERS += (fmt_num, http_url, doi_url, person, page_window)
 """Functions every page template may call (registered as template globals by `init_app`)."""
 
 
@@ -430,6 +401,8 @@ def unavailable(_: IndexUnavailable) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    for helper in TEMPLATE_HELPERS:
+    from api import page_text  # its helpers use this module's links and labels
+
+    for helper in (*TEMPLATE_HELPERS, *page_text.TEMPLATE_HELPERS):
         app.add_template_global(helper)
     app.register_blueprint(bp)

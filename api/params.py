@@ -17,12 +17,21 @@ FORMAT_HELP = "Representation for clients that cannot set Accept: json, jsonld (
 
 
 PER_PAGE = validate.Range(min=1, max=config.MAX_PER_PAGE)
+PROSE_STYLE_HELP = (
+    "Citation style of the in-text citations in body_html and snippets (an alias such as apa, vancouver, "
+    "harvard, or any CSL style); default APA in the item's language"
+)
+
+
+def prose_style() -> fields.String:
+    return fields.String(load_default=None, metadata={"description": PROSE_STYLE_HELP})
 
 
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=None, validate=PER_PAGE)
     updated_since = fields.Date(load_default=None, metadata={"description": "Only items updated on or after"})
+    style = prose_style()
 
 
 class RecommendationListArgs(PageArgs):
@@ -51,10 +60,12 @@ class ItemArgs(Schema):
         load_default=None, metadata={"description": "Comma-separated: evidence, references, guideline"}
     )
     format = fields.String(load_default=None, metadata={"description": FORMAT_HELP})
+    style = prose_style()
 
 
 class PlainItemArgs(Schema):
     format = fields.String(load_default=None, metadata={"description": FORMAT_HELP})
+    style = prose_style()
 
 
 class ReferenceItemArgs(Schema):
@@ -126,6 +137,7 @@ class SearchArgs(Schema):
     per_page = fields.Integer(load_default=None, validate=PER_PAGE)
     facets = fields.Boolean(load_default=True)
     highlight = fields.Boolean(load_default=True)
+    style = prose_style()
 
 
 class SearchExportArgs(Schema):

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import Response, current_app, request
 
 from api.errors import ApiProblem
+from api.intext import present
 
 JSON = "application/json"
 
@@ -78,7 +79,7 @@ def page(
         raise ApiProblem(
             400, f"page {number} is out of range: there are {last} page(s)", {"page": [f"at most {last}"]}
         )
-    chosen = records[(number - 1) * per_page : number * per_page]
+    chosen = [present(r) for r in records[(number - 1) * per_page : number * per_page]]
     links = []
     for rel, target in (("first", 1), ("prev", number - 1), ("next", number + 1), ("last", last)):
         if 1 <= target <= last and not (rel in ("prev", "next") and target == number):
@@ -99,6 +100,8 @@ def page(
 
 
 def item(record: dict[str, Any], mimetype: str = JSON) -> Response:
+    """One record (its prose formatted for this request, see api/intext.py), with its licence links."""
+    record = present(record) if mimetype == JSON else record
     response = json_response(record, mimetype=mimetype)
     response.headers["Link"] = ", ".join(license_links(rights([record])))
     return response

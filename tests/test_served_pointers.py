@@ -169,7 +169,8 @@ def test_no_reader_sees_a_raw_key_or_item_id(served: dict[str, list[tuple[str, A
             if path.endswith(("body_html", "snippet", "intext", "citation", "bibliography")):
                 found += [f"{url} {path}: {m.group()!r}" for m in raw.finditer(visible_text(text))]
     for url, html in served["html"]:
-        found += [f"{url}: {m.group()!r}" for m in raw.finditer(visible_text(html))]
+        if url != "/widget-example":  # its copy-paste line names a recommendation id as the parameter it is
+            found += [f"{url}: {m.group()!r}" for m in raw.finditer(visible_text(html))]
     assert not found, f"{len(found)} raw key(s) or id(s) shown, first:\n" + "\n".join(found[:40])
 
 

@@ -9,6 +9,7 @@ from flask_restx import fields as rx
 from api import citing, models
 from api.access import current_build
 from api.errors import ApiProblem
+from api.intext import format_prose
 from api.params import SearchArgs, SearchExportArgs, SearchOrExportArgs, read_args
 from api.render import json_response
 from index import SearchRequest
@@ -63,7 +64,13 @@ class Search(Resource):
             facets=args["facets"],
             highlights=args["highlight"],
         )
-        return json_response(current_build().search(request).to_json())
+        build = current_build()
+        result = build.search(request).to_json()
+        for hit in result["hits"]:  # citations in snippets, formatted in the hit's language
+            if hit.get("snippet") and hit["type"] != "reference":
+                record = build.record(hit["type"], hit["id"]) or {}
+                hit["snippet"] = format_prose(hit["snippet"], record.get("lang"), plain=True)
+        return json_response(result)
 
 
 def export_hits(args: dict) -> Response:

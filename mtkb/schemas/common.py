@@ -62,19 +62,19 @@ def source_entry(source: str) -> dict[str, str | None]:
     """A verification source as served: a reference key becomes `{key}` (the API adds its citation and the
     reference's URL); any other source, written "Publisher: Title, URL", becomes `{text, url}`."""
     if looks_like_key(source):
-        return {"key": source, "citation": None, "text": None, "url": None}
+        return {"key": source, "citation": None, "intext": None, "text": None, "url": None}
     match = _URL_AT_END.match(source.strip())
-    if match:
-        return {"key": None, "citation": None, "text": match["text"] or match["url"], "url": match["url"]}
-    return {"key": None, "citation": None, "text": source, "url": None}
+    text, url = (match["text"] or match["url"], match["url"]) if match else (source, None)
+    return {"key": None, "citation": None, "intext": None, "text": text, "url": url}
 
 
 class VerificationSourceSchema(Schema):
-    """One source of a verification: a reference (key, its formatted citation, the reference's URL in this
-    API) or a public page (publisher and title as text, and its URL)."""
+    """One source of a verification: a reference (key, its formatted citation and in-text citation, the
+    reference's URL in this API) or a public page (publisher and title as text, and its URL)."""
 
     key = fields.String(allow_none=True)
     citation = fields.String(allow_none=True)
+    intext = fields.String(allow_none=True)
     text = fields.String(allow_none=True)
     url = fields.String(allow_none=True)
 
