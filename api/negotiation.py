@@ -80,7 +80,7 @@ def negotiate_item(record_type: str, record: dict[str, Any], format_param: str |
     offered = [render.JSON, jsonld.JSONLD] if record_type in JSONLD_BUILDERS else [render.JSON]
     chosen = choose(offered, format_param)
     if chosen == jsonld.JSONLD:
-        return render.item(jsonld_for(record_type, record), mimetype=jsonld.JSONLD)
+        return render.item(jsonld_for(record_type, record), mimetype=jsonld.JSONLD, source=record)
     return render.item(record)
 
 
