@@ -145,8 +145,8 @@ def test_recommendation_page_shows_the_whole_evidence_picture(client: FlaskClien
     assert '<strong class="strength strength-weak">Svak</strong>' in html
     assert "utledet av ordlyden" in html and "<strong>Konsensus</strong>" in html
     assert "24. januar 2017" in html
-    assert "17 studier (11 kontrollerte) · 863 deltakere i de kontrollerte studiene" in html
-    assert "21 studier · 1984 deltakere" in html
+    assert "17 studier; 863 deltakere i de 11 kontrollerte studiene" in html
+    assert "21 studier med 1984 deltakere" in html
     assert "SMD −0,66" in html and "−1,23 til −0,10" in html
     # the preliminary overview is marked as superseded by the Cochrane review
     superseded = html[html.index('class="evidence-card is-superseded"') :]

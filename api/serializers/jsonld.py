@@ -170,4 +170,7 @@ def evidence(item: dict[str, Any]) -> dict[str, Any]:
     }
     if item.get("summary_en"):
         out["abstract"] = item["summary_en"]
+    counts = item.get("counts_text") or {}
+    if counts.get(item["lang"]) or counts.get("en"):
+        out["description"] = counts.get(item["lang"]) or counts["en"]  # the participants' scope stated
     return with_rights(out, item, f"/api/v1/evidence/{item['id']}")
