@@ -128,6 +128,11 @@ def _readable_name(name: str, style: str, locale: str) -> tuple[str, str] | None
     return None
 
 
+def name_links(html: str, lang: str | None, link: Link, style: str | None = None) -> str:
+    """`html` with the reference keys and item ids standing as words in its text made readable links."""
+    return _bare_names(html, style or requested_style(), locale_for(lang), link)
+
+
 def _bare_names(html: str, style: str, locale: str, link: Link) -> str:
     """Keys and ids standing as words in the text of `html` (not in its tags) as links with readable text."""
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import nh3
 from flask import request
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from api import citing
 from api.access import current_build
-from api.intext import format_prose
+from api.intext import format_prose, name_links
 from api.pages import LABELS, item_link, ui_lang
 from mtkb.citations import CORE_STYLES, resolve_style
 from mtkb.errors import CitationError, MtkbError
@@ -49,6 +49,12 @@ def snippet(html: str, lang: str | None = None) -> Markup:
     return Markup(formatted)  # noqa: S704  (whoosh joins fragments with "...")
 
 
+def linked_names(text: str) -> Markup:
+    """Plain text (a provenance note) escaped, with the reference keys and item ids it names shown as
+    author-year or title links to their pages."""
+    return Markup(name_links(str(escape(text)), ui_lang(), page_link, page_style()))  # noqa: S704
+
+
 def ref_label(ref: dict[str, Any] | str) -> str:
     """What a reader sees for a reference: its title, else its author-year (never its key)."""
     record = current_build().record("reference", ref) if isinstance(ref, str) else ref
@@ -74,5 +80,6 @@ def item_title(record_type: str, ident: str) -> str:
     return str(record["title"]) if record else ""
 
 
-TEMPLATE_HELPERS: tuple[Callable[..., Any], ...] = (prose, snippet, ref_label, ref_intext, item_title)
+TEMPLATE_HELPERS: tuple[Callable[..., Any], ...] = (prose, snippet, linked_names, ref_label, ref_intext)
+TEMPLATE_HELPERS += (item_title,)
 """Registered as template globals by `api.pages.init_app`."""

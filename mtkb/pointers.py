@@ -44,7 +44,6 @@ SOURCE_KEYS = (
     "BERK",
     "COCH",
     "ARRO",
-    "PLOS",
     "AIBT",
     "SCRIBD",
     "MEDL",
@@ -52,7 +51,8 @@ SOURCE_KEYS = (
 )
 """The source keys of `../shared/sources/verified-refs.bib` (its header lists them: "HDIR-MT
 helsedirektoratet.no/...", "RF-SAND rusfeltet.no/..."), read from that file once and written out here,
-because CI has no copy of it. Its entry keys are not listed: they are the keys of `references/`."""
+because CI has no copy of it. Its entry keys are not listed: they are the keys of `references/`. Nor is
+its key PLOS: that is the publisher's own name (PLOS: <title>, <URL> is a public source)."""
 
 INTERNAL_FIELDS = ("mtkb_sources", "mtkb_unknown", "mtkb_verification", "mtkb_updated")
 """The project's own BibTeX fields (served under other names, never as words)."""
@@ -82,7 +82,7 @@ POINTERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i:\bverified-refs\b)"), "names the project's verified-refs.bib"),
     (re.compile(r"(?:\.\./|(?<![\w.:/%-]))shared/"), "names the project's shared/ folder"),
     (re.compile(r"(?i:\bcautions?\s+(?:no\.?\s*)?\d+)"), "names a caution of the project's notes"),
-    (re.compile(rf"(?<![\w/.-])(?:{_KEYS})(?![\w/-])(?! ONE)"), "names a source key of verified-refs.bib"),
+    (re.compile(rf"(?<![\w/.-])(?:{_KEYS})(?![\w/-])"), "names a source key of verified-refs.bib"),
     (re.compile(r"\[V:[^\]]*\]|\[[SU]\]"), "carries a verification marker of verified-refs.bib"),
     (re.compile(rf"(?:`|<code>)\s*(?:{_ANY_FIELD})\s*(?:`|</code>)"), "names an API field in prose"),
     (
@@ -91,9 +91,9 @@ POINTERS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(rf"(?<![\w/.?&=%-])(?:{_SNAKE_FIELD})(?![\w/=-])"), "names an API field in prose"),
 )
-"""Each pattern of an internal pointer, with what it points at. Source keys match in capitals only and never
-"PLOS ONE" (the journal); field names match backticked (Markdown or HTML), after "feltet", quoted after
-"field", or bare when they are snake_case (no Norwegian or English word is)."""
+"""Each pattern of an internal pointer, with what it points at. Source keys match in capitals only; field
+names match backticked (Markdown or HTML), after "feltet", quoted after "field", or bare when they are
+snake_case (no Norwegian or English word is)."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from flask.testing import FlaskCliRunner
 
 from mtkb.corpus import load_corpus
 from mtkb.pointers import FIELD_NAMES, find_pointers
+from mtkb.schemas import schema_for
 
 from .conftest import DATA
 
@@ -46,6 +47,7 @@ def test_pointer_found(text: str) -> None:
         "doi 10.1002/14651858.CD012576.pub3, PMID 28553702, CD004025",
         "Dok. 8:97 S (2016–2017) og Innst. 449 S (2016–2017)",
         "PLOS ONE 12(11): e0187363",
+        "PLOS: Effects of music therapy, https://journals.plos.org/plosone/article",
         "https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0187363",
         "https://example.org/shared/report.pdf",
         "field studies and field trials",
@@ -93,14 +95,13 @@ def test_verification_sources_keys_must_exist_and_are_served_structured() -> Non
     assert [str(p) for p in corpus.problems] == [
         "kb/facts/ukjent-kilde.md:11: verification.sources: unknown reference key 'roe2019ukjent'"
     ]
-    from mtkb.schemas import schema_for
-
     dumped = schema_for("fact").dump(corpus.items["kilder"])["verification"]["sources"]
     assert dumped == [
-        {"key": "doe2020side", "citation": None, "text": None, "url": None},
+        {"key": "doe2020side", "citation": None, "intext": None, "text": None, "url": None},
         {
             "key": None,
             "citation": None,
+            "intext": None,
             "text": "Fagrådet: Musikkterapi",
             "url": "https://www.rusfeltet.no/musikkterapi",
         },

@@ -82,3 +82,10 @@ def test_pages_cite_in_the_page_style_and_link_to_reference_pages(client: FlaskC
     assert ">Helsedirektoratet 2016</a>, s. 32)" in chicago
     search = client.get("/?q=teksten").get_data(as_text=True)
     assert ">Helsedirektoratet, 2016</a>, s. 32)" in search and "doe2020side" not in visible_text(search)
+
+
+def test_provenance_notes_name_references_by_author_year(client: FlaskClient) -> None:
+    html = client.get("/references/roe2021omtale").get_data(as_text=True)
+    linked = '<a href="http://localhost/references/doe2020side">Helsedirektoratet, 2016</a>'
+    assert f"its date from {linked}" in html
+    assert "doe2020side" not in visible_text(html) and "roe2021omtale" not in visible_text(html)
