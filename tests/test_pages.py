@@ -135,7 +135,9 @@ def test_links_keep_the_page_language(client: FlaskClient) -> None:
 def test_recommendation_page_shows_the_whole_evidence_picture(client: FlaskClient) -> None:
     html = client.get("/recommendations/musikkterapi-rusbehandling").get_data(as_text=True)
     wording = (
-        "Det foreslås at det tilrettelegges for bruk av musikkterapi til pasienter/brukere som ønsker dette."
+        "Det foreslås at det tilrettelegges for bruk av musikkterapi til pasienter/brukere som ønsker dette. "
+        "Musikkterapi vil være relevant i tverrfaglig spesialisert rusbehandling, i kriminalomsorg og i "
+        "kommunale tjenester."
     )
     quote = re.search(
         r'<blockquote cite="(https://www\.helsedirektoratet\.no/[^"]+)" lang="nb">\s*<p>(.*?)</p>', html
@@ -159,9 +161,11 @@ def test_recommendation_page_shows_the_whole_evidence_picture(client: FlaskClien
     assert 'id="ref-ghetti2022cochrane"' in html and 'data-cite-key="ghetti2022cochrane"' in html
     assert 'data-cite-item="/api/v1/recommendations/musikkterapi-rusbehandling/citation"' in html
     assert "Siter denne anbefalingen" in html
-    # citations in the prose: author-year in the page's style, linked to our reference pages (absolute)
+    # citations in the prose: author-year in the page's style, linked to our reference pages (absolute);
+    # the prose names items in words, not by id
     assert '<a href="http://localhost/references/mays2008tunes">Mays et al., 2008</a>' in html
     assert "/api/v1/references/mays2008tunes" not in html
+    assert "<code>cochrane-2022-rus</code>" not in html
 
 
 def test_references_come_formatted_in_the_style_the_address_asks_for(client: FlaskClient) -> None:
