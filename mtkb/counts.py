@@ -71,7 +71,7 @@ def describe_counts(
 
 def counts_text(
     studies: int | None, controlled: int | None, participants: int | None, scope: str | None
-) -> dict[str, str] | None:
-    """`describe_counts` in every language, by language code; None when there are no counts."""
+) -> dict[str, str]:
+    """`describe_counts` in every language, by language code; empty when there are no counts."""
     texts = {lang: describe_counts(studies, controlled, participants, scope, lang) for lang in WORDS}
-    return {lang: text for lang, text in texts.items() if text} or None
+    return {lang: text for lang, text in texts.items() if text}

@@ -176,7 +176,7 @@ class Evidence(Item):
         return tuple(dict.fromkeys([*super().linked_keys(), *extra]))
 
     @property
-    def counts_text(self) -> dict[str, str] | None:
+    def counts_text(self) -> dict[str, str]:
         """The counts with the scope of the participants, in words, by language (see mtkb.counts)."""
         return counts_text(self.studies, self.controlled_studies, self.participants, self.participants_scope)
 

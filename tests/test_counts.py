@@ -32,7 +32,7 @@ def test_counts_in_words(counts: tuple, lang: str, expected: str) -> None:
 
 
 def test_no_counts_no_text() -> None:
-    assert counts_text(None, None, None, None) is None
+    assert counts_text(None, None, None, None) == {}
 
 
 def test_evidence_json_states_the_scope(client: FlaskClient) -> None:

@@ -55,7 +55,7 @@ def _evidence(build: Any, ident: str) -> dict[str, Any]:
                 "participants",
                 "participants_scope",
             )
-        } | {"counts_text": newer.get("counts_text")}
+        } | {"counts_text": newer.get("counts_text") or {}}
     return record
 
 

@@ -67,8 +67,10 @@ class EvidenceSchema(ItemSchema):
     counts_text = fields.Nested(
         CountsTextSchema,
         dump_only=True,
-        allow_none=True,
-        metadata={"description": "The counts in words with the scope of the participants, by language"},
+        metadata={
+            "description": "The counts in words with the scope of the participants, by language "
+            "(empty when the summary gives no counts)"
+        },
     )
 
     @validates_schema(pass_original=True)
