@@ -82,9 +82,10 @@ def _group_html(
             inner = str(numbers.setdefault(key, len(numbers) + 1))
         else:
             inner = intext[1:-1] if intext.startswith("(") and intext.endswith(")") else intext
-        inner = f'<a href="{link("reference", key)}">{inner}</a>'
-        located = f"{inner}, {_locator(loc, locale)}" if loc else inner
-        parts.append(f"{prefix} {located}" if prefix else located)
+        # prefix and locator are the author's text, kept out of the build's sanitiser: escaped here
+        inner = f'<a href="{escape(link("reference", key))}">{inner}</a>'
+        located = f"{inner}, {escape(_locator(loc, locale))}" if loc else inner
+        parts.append(f"{escape(prefix)} {located}" if prefix else located)
     return f'<cite class="citation">{opening}{("," if numeric else "; ").join(parts)}{closing}</cite>'
 
 

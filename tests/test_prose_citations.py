@@ -11,8 +11,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from api import create_app
+from api.intext import format_prose
 from index import build_index
 from mtkb.corpus import load_corpus
+from mtkb.prose import render_html
 
 from .conftest import DATA
 from .test_served_pointers import visible_text
@@ -89,3 +91,10 @@ def test_provenance_notes_name_references_by_author_year(client: FlaskClient) ->
     linked = '<a href="http://localhost/references/doe2020side">Helsedirektoratet, 2016</a>'
     assert f"its date from {linked}" in html
     assert "doe2020side" not in visible_text(html) and "roe2021omtale" not in visible_text(html)
+
+
+def test_prefix_and_locator_are_escaped(client: FlaskClient) -> None:
+    with client.application.test_request_context("/"):
+        html = format_prose(render_html('[<b onclick="x()">se</b> @doe2020side, p. <i>3</i>]'), "nb")
+    assert "<b" not in html and "<i>" not in html and "&lt;b onclick=" in html
+    assert '<a href="http://localhost/api/v1/references/doe2020side">Helsedirektoratet, 2016</a>' in html
