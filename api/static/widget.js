@@ -30,7 +30,7 @@
       kicker: "Anbefaling fra", loading: "Henter anbefalingen …",
       failed: "Anbefalingen kunne ikke hentes akkurat nå.", open: "Les anbefalingen hos mtkb",
       quoted: "Ordrett fra", strength: "Styrke", grade: "Kunnskapsgrunnlag", changed: "Sist faglig endret",
-      research: "Forskningen", studies: "studier", participants: "deltakere",
+      research: "Forskningen",
       newer: "nyere enn anbefalingen", basis: "grunnlag for anbefalingen", superseded: "erstattet",
       strong: "Sterk", weak: "Svak", unknown: "Ukjent",
       stated: "oppgitt av kilden", inferred: "utledet av ordlyden",
@@ -41,7 +41,7 @@
       kicker: "Tilråding frå", loading: "Hentar tilrådinga …",
       failed: "Tilrådinga kunne ikkje hentast akkurat no.", open: "Les tilrådinga hos mtkb",
       quoted: "Ordrett frå", strength: "Styrke", grade: "Kunnskapsgrunnlag", changed: "Sist fagleg endra",
-      research: "Forskinga", studies: "studiar", participants: "deltakarar",
+      research: "Forskinga",
       newer: "nyare enn tilrådinga", basis: "grunnlag for tilrådinga", superseded: "erstatta",
       strong: "Sterk", weak: "Svak", unknown: "Ukjend",
       stated: "oppgitt av kjelda", inferred: "utleidd av ordlyden",
@@ -52,7 +52,7 @@
       kicker: "Recommendation from", loading: "Loading the recommendation …",
       failed: "The recommendation could not be loaded right now.", open: "Read the recommendation at mtkb",
       quoted: "Quoted verbatim from", strength: "Strength", grade: "Basis of evidence", changed: "Last professional change",
-      research: "The research", studies: "studies", participants: "participants",
+      research: "The research",
       newer: "newer than the recommendation", basis: "basis of the recommendation", superseded: "superseded",
       strong: "Strong", weak: "Weak", unknown: "Unknown",
       stated: "stated by the source", inferred: "inferred from the wording",
@@ -156,14 +156,6 @@
       });
     }
     return requests[url];
-  }
-
-  function formatNumber(value, lang) {
-    try {
-      return new Intl.NumberFormat(lang, { useGrouping: "min2" }).format(value);
-    } catch (e) {
-      return String(value);
-    }
   }
 
   function formatDate(value, lang) {
