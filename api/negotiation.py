@@ -94,7 +94,7 @@ def negotiate_item(record_type: str, record: dict[str, Any], format_param: str |
     if chosen == FHIR_JSON:
         return fhir.negotiated(record_type, record)
     if chosen == jsonld.JSONLD:
-        return render.item(jsonld_for(record_type, record), mimetype=jsonld.JSONLD)
+        return render.item(jsonld_for(record_type, record), mimetype=jsonld.JSONLD, source=record)
     return render.item(record)
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import nh3
 from flask import (
     Blueprint,
     Flask,
@@ -37,12 +36,10 @@ from api.access import current_build, get_record
 from api.namespaces.recommendations import expand
 from api.paths import COLLECTIONS
 from index import SearchRequest
-from index.analysis import language_of
 from mtkb import ALL_TYPES, ITEM_TYPES
 from mtkb.citations import CORE_STYLES, LOCALES, cite_recommendation
 from mtkb.citations.engine import numbered, safe_html
 from mtkb.errors import CitationError, IndexUnavailable, MtkbError, NotFound, QueryError
-from mtkb.prose import REFERENCE_LINK
 
 HERE = Path(__file__).resolve().parent
 LABELS: dict[str, dict[str, Any]] = json.loads((HERE / "templates" / "labels.json").read_text("utf-8"))
@@ -75,11 +72,6 @@ MAX_PAGE = 1000
 LOG_RETENTION_DAYS = 14
 """Privacy statement default when the deployment sets no ACCESS_LOG_RETENTION_DAYS."""
 
-_API_REFERENCE_HREF = re.compile(r'href="' + re.escape(REFERENCE_LINK.format(key="")) + r'([^"?#]+)"')
-_CODE_ID = re.compile(r"<code>([a-z0-9]+(?:-[a-z0-9]+)*)</code>")
-_SENTENCES = re.compile(r"(…|(?<=[.!?])\s+)")
-"""Where a search snippet is cut into sentences: the ellipses between its fragments, and sentence ends."""
-_TAG = re.compile(r"<[^>]*>")
 _NUMBER = re.compile(r'<span class="csl-left-margin">[^<]*</span>\s*')
 """A numeric style's own "1." before an entry: our lists number their entries themselves."""
 
@@ -154,35 +146,6 @@ def doi_url(doi: str) -> str:
     return "https://doi.org/" + quote(doi, safe="/:;()._-")
 
 
-def prose(body_html: str) -> Markup:
-    """An item's body (sanitised at build time) sanitised again here, with citation links and item ids
-    pointing at our pages instead of the JSON API."""
-    cleaned = nh3.clean(body_html, link_rel="noopener")
-    build = current_build()
-
-    def reference_href(match: re.Match[str]) -> str:
-        return f'href="{item_link("reference", match.group(1))}"'
-
-    def id_link(match: re.Match[str]) -> str:
-        ident = match.group(1)
-        for record_type in ITEM_TYPES:
-            if build.record(record_type, ident) is not None:
-                return f'<a href="{item_link(record_type, ident)}">{match.group(0)}</a>'
-        return match.group(0)
-
-    return Markup(_CODE_ID.sub(id_link, _API_REFERENCE_HREF.sub(reference_href, cleaned)))  # noqa: S704
-
-
-def snippet(html: str, lang: str = UI_LANGS[0]) -> Markup:
-    """A search snippet: escaped text with `<mark>` around matches, and nothing else; a fragment in another
-    language than the record's `lang` (an English summary's, say) is marked with its own (WCAG 3.1.2)."""
-    pieces = _SENTENCES.split(nh3.clean(html, tags={"mark"}, attributes={}))
-    for i in range(0, len(pieces), 2):  # the sentences (odd places hold what was split on)
-        if pieces[i].strip() and (own := language_of(_TAG.sub("", pieces[i]), lang)) != lang:
-            pieces[i] = f'<span lang="{own}">{pieces[i]}</span>'
-    return Markup("".join(pieces))  # noqa: S704
-
-
 def person(p: dict[str, Any]) -> str:
     if p.get("literal"):
         return str(p["literal"])
@@ -202,7 +165,7 @@ def page_window(current: int, last: int) -> list[int | None]:
 
 
 TEMPLATE_HELPERS: tuple[Callable[..., Any], ...] = (link, item_link, static_url, lang_switch_url, fmt_date)
-TEMPLATE_HELPERS += (fmt_num, http_url, doi_url, prose, snippet, person, page_window)
+TEMPLATE_HELPERS += (fmt_num, http_url, doi_url, person, page_window)
 """Functions every page template may call (registered as template globals by `init_app`)."""
 
 
@@ -436,6 +399,8 @@ def unavailable(_: IndexUnavailable) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    for helper in TEMPLATE_HELPERS:
+    from api import page_text  # its helpers use this module's links and labels
+
+    for helper in (*TEMPLATE_HELPERS, *page_text.TEMPLATE_HELPERS):
         app.add_template_global(helper)
     app.register_blueprint(bp)

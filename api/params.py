@@ -41,10 +41,21 @@ def accessed_field() -> fields.Date:
     )
 
 
+PROSE_STYLE_HELP = (
+    "Citation style of the in-text citations in body_html and snippets (an alias such as apa, vancouver, "
+    "harvard, or any CSL style); default APA in the item's language"
+)
+
+
+def prose_style() -> fields.String:
+    return fields.String(load_default=None, metadata={"description": PROSE_STYLE_HELP})
+
+
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=None, validate=PER_PAGE)
     updated_since = fields.Date(load_default=None, metadata={"description": "Only items updated on or after"})
+    style = prose_style()
 
 
 class FeedArgs(Schema):
@@ -119,10 +130,12 @@ class ItemArgs(Schema):
         load_default=None, metadata={"description": "Comma-separated: evidence, references, guideline"}
     )
     format = fields.String(load_default=None, metadata={"description": FORMAT_HELP})
+    style = prose_style()
 
 
 class PlainItemArgs(Schema):
     format = fields.String(load_default=None, metadata={"description": FORMAT_HELP})
+    style = prose_style()
 
 
 class ReferenceItemArgs(Schema):
@@ -216,6 +229,7 @@ class SearchArgs(Schema):
     per_page = fields.Integer(load_default=None, validate=PER_PAGE)
     facets = fields.Boolean(load_default=True)
     highlight = fields.Boolean(load_default=True)
+    style = prose_style()
 
 
 class SearchExportArgs(Schema):

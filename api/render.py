@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import Response, current_app, request
 
 from api.errors import ApiProblem
+from api.intext import present
 
 JSON = "application/json"
 
@@ -61,7 +62,16 @@ def rights(records: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def license_links(applying: list[dict[str, str]]) -> list[str]:
-    return [f'<{r["url"]}>; rel="license"' for r in applying]
+    """RFC 8288 links to each licence, titled with the licence, whose content it covers and (for
+    Helsedirektoratet's) the attribution: `<https://data.norge.no/nlod/no/2.0>; rel="license"; title="..."`.
+    Titles are ASCII (a header value is), quotes and backslashes escaped."""
+    links = []
+    for r in applying:
+        credit = f" - {r['attribution']}" if r.get("attribution") else ""
+        title = f"{r['licence']} ({r['holder']}): {r['applies_to']}{credit}"
+        ascii_title = title.encode("ascii", "replace").decode().replace("\\", "").replace('"', "'")
+        links.append(f'<{r["url"]}>; rel="license"; title="{ascii_title}"')
+    return links
 
 
 def page(
@@ -78,7 +88,7 @@ def page(
         raise ApiProblem(
             400, f"page {number} is out of range: there are {last} page(s)", {"page": [f"at most {last}"]}
         )
-    chosen = records[(number - 1) * per_page : number * per_page]
+    chosen = [present(r) for r in records[(number - 1) * per_page : number * per_page]]
     links = []
     for rel, target in (("first", 1), ("prev", number - 1), ("next", number + 1), ("last", last)):
         if 1 <= target <= last and not (rel in ("prev", "next") and target == number):
@@ -98,7 +108,10 @@ def page(
     return response
 
 
-def item(record: dict[str, Any], mimetype: str = JSON) -> Response:
+def item(record: dict[str, Any], mimetype: str = JSON, source: dict[str, Any] | None = None) -> Response:
+    """One record (its prose formatted for this request, see api/intext.py), with its licence links; a
+    representation built from another record (JSON-LD) names `source`, whose licences apply."""
+    record = present(record) if mimetype == JSON else record
     response = json_response(record, mimetype=mimetype)
-    response.headers["Link"] = ", ".join(license_links(rights([record])))
+    response.headers["Link"] = ", ".join(license_links(rights([source or record])))
     return response

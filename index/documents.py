@@ -12,7 +12,7 @@ from whoosh.formats import Positions
 
 from index.analysis import PLAIN_WORD, WordList, english, fold, folded, norwegian, split_languages
 from index.concepts import concept_index
-from mtkb.prose import plain_text
+from mtkb.prose import prose_text
 from mtkb.records import Evidence, Fact, Item, Recommendation, Reference, Report, Service
 
 TITLE_BOOST = 3.0
@@ -87,8 +87,8 @@ def make_schema() -> Schema:
     )
 
 
-def _item_text(item: Item) -> list[str]:
-    parts = [plain_text(item.body), item.summary_en or ""]
+def _item_text(item: Item, body: str) -> list[str]:
+    parts = [body, item.summary_en or ""]
     if isinstance(item, Recommendation):
         parts += [item.wording.text or "", item.grade.term or "", " ".join(item.settings)]
     elif isinstance(item, Evidence):
@@ -139,6 +139,7 @@ class IndexDocument:
 
 def document(record: Item | Reference) -> IndexDocument:
     """The fields to index for one record, and its folded words (for "did you mean")."""
+    cites: list[str] = []
     if isinstance(record, Reference):
         title = record.title or ""
         people = [*record.authors, *record.editors]
@@ -156,7 +157,8 @@ def document(record: Item | Reference) -> IndexDocument:
     else:
         title = record.title
         authors = " ".join(getattr(record, "authors", ()) or ())
-        parts = _item_text(record)
+        body, cites = prose_text(record.body)
+        parts = _item_text(record, body)
     text = "\n".join(p for p in parts if p)
     folded_text = fold(f"{title}\n{text}")
     words = set(PLAIN_WORD.findall(folded_text))
@@ -172,7 +174,7 @@ def document(record: Item | Reference) -> IndexDocument:
         "author": authors,
         "concepts": " ".join(sorted(concept_index().find(folded_text, words))),
         "lang": record.lang,
-        "display": {"title": title, "text": text},
+        "display": {"title": title, "text": text, **({"cites": cites} if cites else {})},
     }
     year = _year(record)
     if year is not None:

@@ -33,6 +33,7 @@ from index.highlight import Highlighter, plain_snippet
 from index.querytext import OPERATORS, check, clean, plain_words, rewrite
 from mtkb import ALL_TYPES
 from mtkb.errors import QueryError
+from mtkb.prose import with_placeholders
 
 DEFAULT_FIELDS = TEXT_FIELDS
 FACETS = FACET_FIELDS
@@ -284,6 +285,8 @@ class IndexSearcher:
         stored = self._stored(doc)
         display = stored["display"]
         snippet = highlighter.snippet(display["text"]) if highlighter else plain_snippet(display["text"])
+        if display.get("cites"):  # citation groups stay placeholders until the API formats them
+            snippet = with_placeholders(snippet, display["cites"])
         return Hit(
             stored["type"],
             stored["id"],

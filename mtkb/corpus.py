@@ -14,7 +14,9 @@ from pathlib import Path
 
 from mtkb import ITEM_TYPES
 from mtkb.errors import ContentError, ContentProblem
+from mtkb.pointers import item_pointers, reference_pointers
 from mtkb.records import Evidence, Guideline, Item, Recommendation, Reference, Service
+from mtkb.schemas.common import looks_like_key
 from mtkb.sources.bibtex import load_bibliography
 from mtkb.sources.markdown import load_item
 
@@ -115,8 +117,18 @@ def load_corpus(kb_dir: Path, references_dir: Path, parsed: ParsedItems | None =
     corpus.warnings.extend(bib.warnings)
     _check_links(corpus)
     _derive_relations(corpus)
+    _check_pointers(corpus)
     corpus.problems.sort(key=lambda p: (p.path, p.line))
     return corpus
+
+
+def _check_pointers(corpus: Corpus) -> None:
+    """Report every internal pointer (see mtkb.pointers) in what the corpus would serve. The record stays:
+    `mtkb check` and a strict build stop on the problem, `--keep-going` serves it as written."""
+    for item in corpus.items.values():
+        corpus.problems.extend(item_pointers(item))
+    for ref in corpus.references.values():
+        corpus.problems.extend(reference_pointers(ref))
 
 
 def _line(item: Item, field_name: str, index: int | None = None) -> int:
@@ -200,6 +212,10 @@ def _report_broken_links(corpus: Corpus, item: Item, rejected: set[str]) -> bool
             problems.append(
                 (cited_lines.get(key) or _field_line_of_key(item, key), f"unknown reference key {key!r}")
             )
+    for index, source in enumerate(item.verification.sources):
+        if looks_like_key(source) and source not in corpus.references:
+            line = _line(item, "verification.sources", index)
+            problems.append((line, f"verification.sources: unknown reference key {source!r}"))
     corpus.problems.extend(ContentProblem(item.origin.path, line, message) for line, message in problems)
     return bool(problems)
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from mtkb.counts import counts_text
+
 Day = date  # `Reference` has a field called `date`, which hides the type inside its class body
 
 
@@ -178,6 +180,11 @@ class Evidence(Item):
     def linked_keys(self) -> tuple[str, ...]:
         extra = [self.reference] if self.reference else []
         return tuple(dict.fromkeys([*super().linked_keys(), *extra]))
+
+    @property
+    def counts_text(self) -> dict[str, str]:
+        """The counts with the scope of the participants, in words, by language (see mtkb.counts)."""
+        return counts_text(self.studies, self.controlled_studies, self.participants, self.participants_scope)
 
 
 @dataclass(frozen=True)

@@ -96,10 +96,20 @@ def test_recommendation_evidence_levels(client: FlaskClient) -> None:
     for level in (rus["evidenceLevel"], psykose["evidenceLevel"]):
         assert members[level.rsplit("/", 1)[1]] == "MedicalEvidenceLevel"
     assert rus["guidelineDate"] == "2017-01-24"
-    assert rus["subjectOf"]["@type"] == "MedicalGuideline" and rus["subjectOf"]["url"].startswith("https://")
+    guideline = next(node for node in rus["subjectOf"] if node["@type"] == "MedicalGuideline")
+    assert guideline["url"].startswith("https://")
     assert "weak" in rus["recommendationStrength"]
 
 
 def test_unknown_grade_has_no_evidence_level(client: FlaskClient) -> None:
     node = client.get("/api/v1/recommendations/musikkterapi-avrusning?format=jsonld").get_json(force=True)
     assert "evidenceLevel" not in node
+
+
+def test_search_results_name_the_licences_of_their_hits(client: FlaskClient) -> None:
+    with_hdir = client.get("/api/v1/search?q=musikkterapi&type=recommendation")
+    assert "NLOD" in [r["licence"] for r in with_hdir.get_json()["rights"]]
+    assert "nlod" in with_hdir.headers["Link"] and "creativecommons" in with_hdir.headers["Link"]
+    references = client.get("/api/v1/search?q=musikkterapi&type=reference")
+    assert [r["licence"] for r in references.get_json()["rights"]] == ["CC BY 4.0"]
+    assert "nlod" not in references.headers["Link"]

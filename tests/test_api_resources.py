@@ -90,7 +90,8 @@ def test_recommendation_without_expand_has_no_expanded_block(client: FlaskClient
 def test_prose_comes_as_markdown_and_as_sanitised_html_with_reference_links(client: FlaskClient) -> None:
     body = get_json(client, REC)
     assert "[@mays2008tunes]" in body["body_markdown"]
-    assert 'href="/api/v1/references/mays2008tunes"' in body["body_html"]
+    cited = '<a href="http://localhost/api/v1/references/mays2008tunes">Mays et al., 2008</a>'
+    assert cited in body["body_html"]
     assert "<script" not in body["body_html"]
 
 

@@ -4,7 +4,6 @@ citations are found with their lines; prose renders to safe HTML."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 
 from mtkb import ITEM_TYPES, records
 from mtkb.errors import ContentError
-from mtkb.prose import find_citations, plain_text, render_html
+from mtkb.prose import PLACEHOLDER_PATTERN, citation_group, find_citations, prose_text, render_html
 from mtkb.records import Citation
 from mtkb.sources.markdown import MAX_FILE_SIZE, load_item
 
@@ -118,7 +117,7 @@ def test_recommendation_loads() -> None:
         records.Correction(
             "tittel-rettet",
             "The seed gives the title in the singular; the book has the plural.",
-            "FACTS.md, caution 1",
+            "Testforlaget: The book, https://example.org/book",
         ),
     )
     assert item.summary_en == "A test recommendation that suggests music therapy."
@@ -575,7 +574,7 @@ def test_summary_en_optional_on_other_types(tmp_path: Path) -> None:
 
 
 def test_correction_ids_unique_within_item(tmp_path: Path) -> None:
-    old = '    source: "FACTS.md, caution 1"\n'
+    old = '    source: "Testforlaget: The book, https://example.org/book"\n'
     new = old + '  - id: tittel-rettet\n    text: Another.\n    source: "FACTS.md, caution 2"\n'
     text, found = variant_problems(tmp_path, "recommendation", old, new)
     second = [i for i, line in enumerate(text.split("\n"), start=1) if line == "  - id: tittel-rettet"][1]
@@ -662,15 +661,20 @@ def test_render_drops_javascript_links() -> None:
     assert 'href="https://example.org"' in html
 
 
-def test_render_links_citations_to_references() -> None:
+def test_render_holds_citation_groups_as_placeholders() -> None:
+    """The build keeps each group (prefix, key, locator) for the request to format; nothing raw shows."""
     html = render_html("Funn [@ghetti2022cochrane, p. 3; @mays2008tunes] og [se @rusfeltet_sandnes].")
-    assert re.findall(r'href="([^"]+)"', html) == [
-        "/api/v1/references/ghetti2022cochrane",
-        "/api/v1/references/mays2008tunes",
-        "/api/v1/references/rusfeltet_sandnes",
+    groups = [citation_group(m.group(1)) for m in PLACEHOLDER_PATTERN.finditer(html)]
+    assert groups == [
+        [("", "ghetti2022cochrane", "p. 3"), ("", "mays2008tunes", "")],
+        [("se", "rusfeltet_sandnes", "")],
     ]
-    assert ">ghetti2022cochrane</a>, p. 3; <a" in html
-    assert "se <a" in html
+    assert PLACEHOLDER_PATTERN.sub("", html) == "<p>Funn  og .</p>\n"
+
+
+def test_render_ignores_private_use_characters_in_the_source() -> None:
+    html = render_html("Tekst \ue000 og [@a].")
+    assert "\ue000" not in html and len(PLACEHOLDER_PATTERN.findall(html)) == 1
 
 
 def test_render_leaves_emails_alone() -> None:
@@ -685,8 +689,7 @@ def test_render_markdown() -> None:
     assert "<li>punkt</li>" in html
 
 
-def test_plain_text_keeps_keys_and_drops_tags() -> None:
-    assert (
-        plain_text("## Tittel\n\nFunn <b>x</b> [@mays2008tunes, p. 3].")
-        == "Tittel Funn <b>x</b> (mays2008tunes, p. 3)."
-    )
+def test_prose_text_drops_tags_and_marks_citations() -> None:
+    text, groups = prose_text("## Tittel\n\nFunn <b>x</b> [@mays2008tunes, p. 3].")
+    assert text == "Tittel Funn <b>x</b> \ue000."
+    assert [citation_group(g) for g in groups] == [[("", "mays2008tunes", "p. 3")]]

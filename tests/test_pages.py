@@ -173,8 +173,8 @@ def test_recommendation_page_shows_the_whole_evidence_picture(client: FlaskClien
     assert '<strong class="strength strength-weak">Svak</strong>' in html
     assert "utledet av ordlyden" in html and '<strong lang="nb">Konsensus</strong>' in html
     assert "24. januar 2017" in html
-    assert "17 studier (11 kontrollerte) · 863 deltakere i de kontrollerte studiene" in html
-    assert "21 studier · 1984 deltakere" in html
+    assert "17 studier; 863 deltakere i de 11 kontrollerte studiene" in html
+    assert "21 studier med 1984 deltakere" in html
     assert "SMD −0,66" in html and "−1,23 til −0,10" in html
     # the preliminary overview is marked as superseded by the Cochrane review
     superseded = html[html.index('class="evidence-card is-superseded"') :]
@@ -187,8 +187,10 @@ def test_recommendation_page_shows_the_whole_evidence_picture(client: FlaskClien
     assert 'id="ref-ghetti2022cochrane"' in html and 'data-cite-key="ghetti2022cochrane"' in html
     assert 'data-cite-item="/api/v1/recommendations/musikkterapi-rusbehandling/citation"' in html
     assert "Siter denne anbefalingen" in html
-    # citations in the prose link to our reference pages; the prose names items in words, not by id
-    assert 'href="/references/mays2008tunes"' in html and "/api/v1/references/mays2008tunes" not in html
+    # citations in the prose: author-year in the page's style, linked to our reference pages (absolute);
+    # the prose names items in words, not by id
+    assert '<a href="http://localhost/references/mays2008tunes">Mays et al., 2008</a>' in html
+    assert "/api/v1/references/mays2008tunes" not in html
     assert "<code>cochrane-2022-rus</code>" not in html
 
 

@@ -55,8 +55,17 @@ def _evidence(build: Any, ident: str) -> dict[str, Any]:
     if record.get("superseded_by"):
         newer = build.record("evidence", record["superseded_by"])
         record["superseded_by_item"] = {
-            k: newer[k] for k in ("id", "title", "year", "studies", "participants")
-        }
+            k: newer[k]
+            for k in (
+                "id",
+                "title",
+                "year",
+                "studies",
+                "controlled_studies",
+                "participants",
+                "participants_scope",
+            )
+        } | {"counts_text": newer.get("counts_text") or {}}
     return record
 
 

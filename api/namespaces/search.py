@@ -9,8 +9,9 @@ from flask_restx import fields as rx
 from api import citing, models
 from api.access import current_build
 from api.errors import ApiProblem
+from api.intext import format_prose
 from api.params import SearchArgs, SearchExportArgs, SearchOrExportArgs, read_args
-from api.render import json_response
+from api.render import json_response, license_links, rights
 from index import SearchRequest
 
 EXPORT_LIMIT = 1000
@@ -39,6 +40,7 @@ result = ns.model(
         "hits": rx.List(rx.Nested(hit), required=True),
         "facets": rx.Raw(description="Counts per value for type, decade, grade, strength and lang"),
         "suggestion": models.nullable(rx.String, description="A corrected query when this one finds little"),
+        "rights": rx.List(rx.Nested(models.rights_model(ns)), description="Licences of what the hits show"),
     },
 )
 
@@ -63,7 +65,18 @@ class Search(Resource):
             facets=args["facets"],
             highlights=args["highlight"],
         )
-        return json_response(current_build().search(request).to_json())
+        build = current_build()
+        result = build.search(request).to_json()
+        records = []
+        for hit in result["hits"]:  # citations in snippets, formatted in the hit's language
+            record = build.record(hit["type"], hit["id"]) or {}
+            records.append(record)
+            if hit.get("snippet") and hit["type"] != "reference":
+                hit["snippet"] = format_prose(hit["snippet"], record.get("lang"), plain=True)
+        result["rights"] = rights(records)  # NLOD and its attribution when a hit is Helsedirektoratet's
+        response = json_response(result)
+        response.headers["Link"] = ", ".join(license_links(result["rights"]))
+        return response
 
 
 def export_hits(args: dict) -> Response:

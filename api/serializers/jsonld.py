@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import request
 
+from api.render import hdir_rights, project_rights
+
 JSONLD = "application/ld+json"
 CONTEXT = "https://schema.org"
 EVIDENCE_LEVELS = {
@@ -37,6 +39,41 @@ REFERENCE_TYPES = {
 
 def _self(path: str) -> str:
     return request.host_url.rstrip("/") + path
+
+
+def _organisation(name: str) -> dict[str, str]:
+    return {"@type": "Organization", "name": name}
+
+
+def with_rights(out: dict[str, Any], record: dict[str, Any], path: str) -> dict[str, Any]:
+    """`out` naming the licences of what it carries: this document (`mainEntityOfPage`) under the project's
+    CC BY for its own text and, when the record carries Helsedirektoratet's content (`licence: NLOD`), that
+    content as a CreativeWork (`subjectOf`: Helsedirektoratet's page) under NLOD with its attribution
+    (`creditText`) and Helsedirektoratet as copyright holder. schema.org puts `license` on CreativeWork
+    only, so the medical types carry it on these two works."""
+    project = project_rights()
+    out["mainEntityOfPage"] = {
+        "@type": "WebPage",
+        "@id": _self(path),
+        "license": project["url"],
+        "copyrightHolder": _organisation(project["holder"]),
+        "creditText": f"{project['licence']}: {project['applies_to']}",
+    }
+    if record.get("licence") == hdir_rights()["licence"]:
+        hdir = hdir_rights()
+        work: dict[str, Any] = {
+            "@type": "WebPage",
+            "name": record["title"],
+            "publisher": _organisation(hdir["holder"]),
+            "copyrightHolder": _organisation(hdir["holder"]),
+            "license": hdir["url"],
+            "creditText": f"{hdir['attribution']}: {hdir['applies_to']}",
+        }
+        if record.get("url"):
+            work["url"] = record["url"]
+        previous = out.get("subjectOf")
+        out["subjectOf"] = [previous, work] if previous else work
+    return out
 
 
 def recommendation(rec: dict[str, Any], guideline: dict[str, Any] | None) -> dict[str, Any]:
@@ -67,7 +104,7 @@ def recommendation(rec: dict[str, Any], guideline: dict[str, Any] | None) -> dic
         if guideline.get("url"):
             doc["url"] = guideline["url"]
         out["subjectOf"] = doc
-    return out
+    return with_rights(out, rec, f"/api/v1/recommendations/{rec['id']}")
 
 
 def guideline(item: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +122,7 @@ def guideline(item: dict[str, Any]) -> dict[str, Any]:
         out["url"] = item["url"]
     if item.get("identifier"):
         out["identifier"] = item["identifier"]
-    return out
+    return with_rights(out, item, f"/api/v1/guidelines/{item['id']}")
 
 
 def _person(p: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +172,10 @@ def evidence(item: dict[str, Any]) -> dict[str, Any]:
     }
     if item.get("summary_en"):
         out["abstract"] = item["summary_en"]
-    return out
+    counts = item.get("counts_text") or {}
+    if counts.get(item["lang"]) or counts.get("en"):
+        out["description"] = counts.get(item["lang"]) or counts["en"]  # the participants' scope stated
+    return with_rights(out, item, f"/api/v1/evidence/{item['id']}")
 
 
 def service(item: dict[str, Any]) -> dict[str, Any]:
@@ -163,4 +203,4 @@ def service(item: dict[str, Any]) -> dict[str, Any]:
         out["description"] = item.get("summary_nb") or item["summary_en"]
     if item.get("url"):
         out["url"] = item["url"]
-    return out
+    return with_rights(out, item, f"/api/v1/services/{item['id']}")

@@ -88,9 +88,72 @@ def keys(**kwargs: Any) -> Tuple:
     return Tuple(fields.String(validate=BIBKEY), load_default=(), **kwargs)
 
 
+_URL_AT_END = re.compile(r"^(?P<text>.*?)[\s,;]*(?P<url>https?://\S+?)[.)]?$", re.S)
+
+
+_KEY = re.compile(str(BIBKEY.regex.pattern))
+
+
+def looks_like_key(source: str) -> bool:
+    """True when a verification source is written as a reference key (no spaces, key characters only)."""
+    return _KEY.fullmatch(source) is not None
+
+
+def source_entry(source: str) -> dict[str, str | None]:
+    """A verification source as served: a reference key becomes `{key}` (the API adds its citation and the
+    reference's URL); any other source, written "Publisher: Title, URL", becomes `{text, url}`."""
+    if looks_like_key(source):
+        return {"key": source, "citation": None, "intext": None, "text": None, "url": None}
+    match = _URL_AT_END.match(source.strip())
+    text, url = (match["text"] or match["url"], match["url"]) if match else (source, None)
+    return {"key": None, "citation": None, "intext": None, "text": text, "url": url}
+
+
+class VerificationSourceSchema(Schema):
+    """One source of a verification: a reference (key, its formatted citation and in-text citation, the
+    reference's URL in this API) or a public page (publisher and title as text, and its URL)."""
+
+    key = fields.String(allow_none=True)
+    citation = fields.String(allow_none=True)
+    intext = fields.String(allow_none=True)
+    text = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+
+    class Meta:
+        ordered = True
+
+
+class VerificationSources(fields.List):
+    """Loads strings (front matter); dumps each as a VerificationSourceSchema object. Loads the dumped
+    objects back too, as the index rebuilds records from their JSON."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(fields.Nested(VerificationSourceSchema), **kwargs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> list[Any] | None:
+        if value is None:
+            return None
+        return [source_entry(s) for s in value]
+
+    def _deserialize(  # type: ignore[override]
+        self, value: Any, attr: Any, data: Any, **kwargs: Any
+    ) -> tuple[str, ...]:
+        if not isinstance(value, list | tuple):
+            raise ValidationError("must be a list of sources")
+        out = []
+        for index, source in enumerate(value):
+            if isinstance(source, dict):  # as dumped
+                parts = dict.fromkeys(p for p in (source.get("text"), source.get("url")) if p)
+                source = source.get("key") or ", ".join(parts)
+            if not isinstance(source, str) or not source.strip():
+                raise ValidationError({index: ["must be a reference key or 'Publisher: Title, URL'"]})
+            out.append(source)
+        return tuple(out)
+
+
 class VerificationSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(VERIFICATION_STATUSES))
-    sources = Tuple(fields.String(), load_default=())
+    sources = VerificationSources(load_default=())
     note = fields.String(load_default=None, allow_none=True)
 
     @post_load

@@ -36,6 +36,14 @@ class OutcomeSchema(Schema):
         return Outcome(**data)
 
 
+class CountsTextSchema(Schema):
+    """`17 studier; 863 deltakere i de 11 kontrollerte studiene`, generated from the counts (mtkb.counts)."""
+
+    nb = fields.String()
+    nn = fields.String()
+    en = fields.String()
+
+
 class EvidenceSchema(ItemSchema):
     summary_en = required_summary()
     summary_nb = plain_summary_field(required=True)
@@ -57,6 +65,14 @@ class EvidenceSchema(ItemSchema):
     superseded_by = fields.String(load_default=None, allow_none=True, validate=SLUG)
     reference = fields.String(load_default=None, allow_none=True, validate=BIBKEY)
     supersedes = fields.List(fields.String(), dump_only=True)
+    counts_text = fields.Nested(
+        CountsTextSchema,
+        dump_only=True,
+        metadata={
+            "description": "The counts in words with the scope of the participants, by language "
+            "(empty when the summary gives no counts)"
+        },
+    )
 
     @validates_schema(pass_original=True)
     def counts_agree(self, data: dict[str, Any], original: Any, **_: Any) -> None:

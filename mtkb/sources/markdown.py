@@ -69,11 +69,14 @@ def load_item(file: Path, display: str) -> Item:
             for field, msg in _flatten(exc.messages)
         ]
         raise ContentError(sorted(problems, key=lambda p: p.line)) from None
-    origin = Origin(display, 1, {name: line - 1 for name, line in doc.field_lines.items()})
+    body = doc.body.strip("\n")
+    body_line = doc.body_line + len(doc.body) - len(doc.body.lstrip("\n"))
+    offsets = {name: line - 1 for name, line in doc.field_lines.items()} | {"body": body_line - 1}
+    origin = Origin(display, 1, offsets)
     return make_item(
         item_type,
         loaded,
-        body=doc.body.strip("\n"),
+        body=body,
         citations=find_citations(doc.body, doc.body_line),
         origin=origin,
     )
