@@ -19,6 +19,7 @@ from flask import request
 from markupsafe import escape
 
 from api.access import current_build
+from mtkb import ITEM_TYPES
 from mtkb.citations import Formatted, resolve_style
 from mtkb.prose import PLACEHOLDER_PATTERN, citation_group
 
@@ -122,7 +123,7 @@ def _readable_name(name: str, style: str, locale: str) -> tuple[str, str] | None
     if build.record("reference", name) is not None:
         intext = build.citations.formatted([name], style, locale)[name].intext_text
         return (intext[1:-1] if intext[:1] in "([" and intext[-1:] in ")]" else intext), "reference"
-    for record_type in ("recommendation", "guideline", "evidence", "report", "fact"):
+    for record_type in ITEM_TYPES:
         record = build.record(record_type, name)
         if record is not None:
             return str(record["title"]), record_type

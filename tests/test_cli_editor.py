@@ -3,6 +3,7 @@ skeletons of `mtkb new`, and `cite` and `export` over the current index."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,9 @@ def test_usage_errors_exit_2_and_content_problems_1(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- mtkb new
 
 
+_TEXTS = itertools.count(1)
+
+
 def filled(value: Any, field: fields.Field, known: dict[str, str]) -> Any:
     """`value` with every `unknown` an editor would look up replaced by a plausible value of the field's
     kind (`known`: ids of existing items and references, for the fields that point at them)."""
@@ -85,7 +89,7 @@ def filled(value: Any, field: fields.Field, known: dict[str, str]) -> Any:
         return "2017-09-01"
     if isinstance(field, fields.Url):
         return "https://www.helsedirektoratet.no/"
-    return f"Fylt inn av redaktøren ({field.name})."  # one text per field: summaries must differ
+    return f"Fylt inn av redaktøren ({next(_TEXTS)})."  # one text per field: summaries must differ
 
 
 @pytest.mark.parametrize("item_type", ITEM_TYPES)

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from api.paths import COLLECTIONS as PATHS
 from mtkb.pointers import find_pointers
 
-COLLECTIONS = ("recommendations", "guidelines", "evidence", "reports", "facts", "references")
+COLLECTIONS = tuple(PATHS.values())
 QUERIES = (
     "musikkterapi",
     "rus",
@@ -146,9 +147,7 @@ def test_nothing_served_names_an_internal_pointer(served: dict[str, list[tuple[s
 def test_the_walk_covers_every_record(served: dict[str, list[tuple[str, Any]]], corpus: Any) -> None:
     urls = {url for url, _ in served["json"]}
     for item in corpus.items.values():
-        collection = {"recommendation": "recommendations", "guideline": "guidelines"}.get(item.type)
-        collection = collection or {"evidence": "evidence", "report": "reports", "fact": "facts"}[item.type]
-        assert f"/api/v1/{collection}/{item.id}" in urls
+        assert f"/api/v1/{PATHS[item.type]}/{item.id}" in urls
     assert all(f"/api/v1/references/{key}" in urls for key in corpus.references)
     hits = {(h["type"], h["id"]) for url, doc in served["json"] if "/search?" in url for h in doc["hits"]}
     assert {(i.type, i.id) for i in corpus.items.values()} <= hits

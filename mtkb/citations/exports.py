@@ -67,9 +67,6 @@ BIBTEX_FIELDS: tuple[tuple[str, str], ...] = (
 )
 """BibTeX field → Reference attribute, in the order written."""
 
-EXTRA_FIELDS = ("pmcid", "issn", "shortjournal", "series")
-"""Raw fields kept in the export when an entry has them."""
-
 
 def latex_escape(text: str) -> str:
     """`text` with LaTeX's special characters escaped (`&` → `\\&` ...), other characters kept."""
@@ -108,9 +105,8 @@ def bibtex_entry(ref: Reference) -> Entry:
         if name == "pages":
             value = value.replace("-", "--")
         values.append(Field(name, latex_escape(value) if field_row(name).kind == "text" else value))
-    for name in EXTRA_FIELDS:
-        if ref.fields.get(name):
-            values.append(Field(name, ref.fields[name]))
+    for name, value in ref.extra.items():  # every other field read, decoded: written escaped again
+        values.append(Field(name, latex_escape(value) if field_row(name).kind == "text" else value))
     return Entry(ref.entry_type, ref.key, values)
 
 
