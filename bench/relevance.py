@@ -37,6 +37,7 @@ from index import IndexHandle, SearchRequest, build_index
 from index.documents import document
 from mtkb.corpus import Corpus, load_corpus
 from mtkb.errors import QueryError
+from mtkb.records import Item, Reference
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = Path(__file__).with_name("relevance_queries.yaml")
@@ -59,7 +60,13 @@ def load_queries(path: Path = QUERIES) -> list[Judged]:
     """The judged queries of `path`."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
-        Judged(str(e["q"]), e["lang"], e["kind"], bool(e.get("heldout")), {str(k): int(v) for k, v in e["relevant"].items()})
+        Judged(
+            str(e["q"]),
+            e["lang"],
+            e["kind"],
+            bool(e.get("heldout")),
+            {str(k): int(v) for k, v in e["relevant"].items()},
+        )
         for e in data
     ]
 
@@ -89,7 +96,7 @@ def fts5_engine(corpus: Corpus) -> Engine:
         "create virtual table docs using fts5(key unindexed, title, body, author,"
         " tokenize='porter unicode61 remove_diacritics 2')"
     )
-    records = [*corpus.items.values(), *corpus.references.values()]
+    records: list[Item | Reference] = [*corpus.items.values(), *corpus.references.values()]
     rows = []
     for record in records:
         fields = document(record).fields
@@ -102,7 +109,8 @@ def fts5_engine(corpus: Corpus) -> Engine:
             return []
         match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
         found = db.execute(
-            "select key from docs where docs match ? order by bm25(docs, 3.0, 1.0, 2.0) limit ?", (match, DEPTH)
+            "select key from docs where docs match ? order by bm25(docs, 3.0, 1.0, 2.0) limit ?",
+            (match, DEPTH),
         )
         return [row[0] for row in found]
 
@@ -152,7 +160,9 @@ def table(results: dict[tuple[str, str], Scores]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--queries", type=Path, default=QUERIES)
     parser.add_argument("--show", action="store_true", help="print each query's first hits and rank")
     parser.add_argument("--write-readme", action="store_true", help=f"put the table in {README}")

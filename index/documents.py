@@ -78,8 +78,10 @@ def make_schema() -> Schema:
         year=NUMERIC(int, bits=16, stored=True),
         decade=ID,
         grade=ID,
+        grade_term=ID,  # the grade in the source's own term (Konsensus), for filters
         strength=ID,
         lang=ID,
+        doi=ID,  # lowercased (DOIs are case-insensitive)
         display=STORED,  # title and text as shown, for snippets
     )
 
@@ -164,5 +166,9 @@ def document(record: Item | Reference) -> IndexDocument:
         fields["year"], fields["decade"] = year, f"{year // 10 * 10}s"
     if isinstance(record, Recommendation):
         fields["grade"], fields["strength"] = record.grade.code, record.strength.value
+        if record.grade.term:
+            fields["grade_term"] = record.grade.term
+    if isinstance(record, Reference) and record.doi:
+        fields["doi"] = record.doi.lower()
     words.update(PLAIN_WORD.findall(fold(authors)))
     return IndexDocument(fields, words)
