@@ -71,14 +71,12 @@ class Filters:
             return set(STRENGTH_TERMS) if fieldname == "strength" else set()
         return {str(t) for t in self.run.values("grade_term") if t}
 
-    def combined(
-        self, doi: str | None, grade: str | None, strength: str | None, lang: str | None
-    ) -> Mask | None:
-        """All the given filters at once, or None when none is given."""
+    def combined(self, doi: str | None, **given_values: str | None) -> Mask | None:
+        """All the given filters at once (`doi`, and facet fields by name), or None when none is given."""
         found: Mask | None = None
         if doi is not None:
             found = self.run.docs_with("doi", normalise_doi(doi))
-        for fieldname, given in (("grade", grade), ("strength", strength), ("lang", lang)):
+        for fieldname, given in given_values.items():
             if given is not None:
                 mask = self.mask(fieldname, given)
                 found = mask if found is None else found & mask

@@ -49,7 +49,7 @@ def time_limit(seconds: float) -> Iterator[None]:
 class SearchRequest:
     """One search. `suggest`: offer a spelling suggestion when few hits, and search the correction instead
     when the query finds nothing and the correction does. The filters (`type`, `doi`, `grade`, `strength`,
-    `lang`) take the values the API displays (index/filters.py); an unknown one is a QueryError."""
+    `lang`, `decade`) take the values the API displays (index/filters.py); an unknown one is a QueryError."""
 
     q: str = ""
     type: str | None = None
@@ -63,6 +63,7 @@ class SearchRequest:
     grade: str | None = None
     strength: str | None = None
     lang: str | None = None
+    decade: str | None = None
 
 
 @dataclass

@@ -157,7 +157,13 @@ class IndexSearcher:
     def _search(self, request: SearchRequest) -> SearchResult:
         validate(request)
         run = self._executor
-        filters = self._filters.combined(request.doi, request.grade, request.strength, request.lang)
+        filters = self._filters.combined(
+            request.doi,
+            grade=request.grade,
+            strength=request.strength,
+            lang=request.lang,
+            decade=request.decade,
+        )
         if request.type:
             typed = run.docs(query.Term("type", request.type))
             filters = typed if filters is None else filters & typed
