@@ -53,7 +53,9 @@ def _text(analyzer: Analyzer, boost: float = 1.0) -> TEXT:
 
 
 def _keywords() -> KEYWORD:
-    field = KEYWORD(lowercase=True)
+    # Scored (BM25 like the text), so that a document about a concept ranks by it in either language: an
+    # English query finds a Norwegian report through its concept, and the rarer concept counts for more.
+    field = KEYWORD(lowercase=True, scorable=True)
     field.analyzer = WordList()  # the same analysis, with the one-pass indexing path
     return field
 

@@ -8,7 +8,9 @@ as a person types it: "music therapy for addiction", "hvor mange musikkterapeute
   required, whichever analyser a field uses; a query of stop words only searches them all.
 - A run of up to three words that names a synonym concept ("music therapy", "rusbehandling") is one unit,
   found by its own words or by any document tagged with the concept (`index/synonyms.yaml`).
-- Every unit is required (`strict`); the search falls back to `relaxed`, at least
+- Words naming the shared context (`CONTEXT_WORDS`: Norway, norsk ...) are optional units: scored, not
+  required.
+- Every other unit is required (`strict`); the search falls back to `relaxed`, at least
   `ranking.weights().minimum(n)` of the n units (a ranked OR), when that finds nothing, and says so.
 
 A DOI anywhere in a query (`10.1002/...`, `doi:10.1002/...`, `https://doi.org/10.1002/...`) is taken out of
@@ -34,10 +36,18 @@ QUESTION_WORDS = frozenset(
     {"many", "much", "could", "would", "also", "sier", "finnes", "mye", "hvilket", "kor", "korleis"}
 )
 """Function words of questions that neither of whoosh's stop lists has."""
+QUESTION_PAIRS = {
+    "how": frozenset({"long", "many", "much", "often", "big", "large"}),
+    "hvor": frozenset({"lang", "lenge", "mange", "mye", "ofte", "stor", "store"}),
+}
+"""Words that only ask for a quantity after `how` / `hvor` ("how long", "hvor mange"), not content."""
 STOP_WORDS = frozenset(
     {fold(w) for lang in ("no", "en") for w in stopwords_for_language(lang)} | QUESTION_WORDS
 )
 """Folded, so that 'pa' is 'på'."""
+CONTEXT_WORDS = frozenset({"norge", "norway", "norsk", "norske", "norwegian", "noreg"})
+"""Words naming the context every item shares (the knowledge base is about Norway): they rank hits that
+say them higher but are not required, as the reports about Norwegian services seldom name the country."""
 MIN_WORD = 2
 """Shorter words ('S' in "Innst. 449 S") are not content words: the language analysers drop them."""
 CONCEPT_RUN = 3
@@ -89,6 +99,7 @@ class Plan:
     units: list[Unit]
     unit_queries: list[query.Query]
     title_queries: list[query.Query]
+    optional: list[query.Query] = field(default_factory=list)
     phrases_title: list[query.Phrase] = field(default_factory=list)
     phrases_text: list[query.Phrase] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
@@ -126,7 +137,8 @@ def units_of(text: str) -> tuple[list[Unit], list[str]]:
                 break
         else:
             word = words[i]
-            if _is_stop(word):
+            asks = i > 0 and fold(word) in QUESTION_PAIRS.get(fold(words[i - 1]), ())
+            if asks or _is_stop(word):
                 ignored.append(word)
             else:
                 units.append(Unit((word,)))
@@ -172,6 +184,11 @@ class Planner:
         units, ignored = units_of(text)
         if not units:
             return None
+        context = [u for u in units if fold(" ".join(u.words)) in CONTEXT_WORDS]
+        if len(context) < len(units):
+            units = [u for u in units if u not in context]
+        else:
+            context = []
         # A concept's words in a title count as the unit in the title ("Musikkterapi (rusbehandling)" is
         # about "music therapy"): the document's own subject, in either language.
         concept_titles = [self._concept_titles(u) for u in units]
@@ -180,7 +197,7 @@ class Planner:
             query.Or([self.unit(u, TITLE_FIELDS, concepts=False), *titles])
             for u, titles in zip(units, concept_titles, strict=True)
         ]
-        plan = Plan(units, unit_queries, title_queries, ignored=ignored)
+        plan = Plan(units, unit_queries, title_queries, [self.unit(u) for u in context], ignored=ignored)
         words = [w for u in units for w in u.words]
         if len(words) > 1:
             plan.phrases_title = self._phrases(words, TITLE_FIELDS)

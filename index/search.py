@@ -28,7 +28,7 @@ from index.documents import FACET_FIELDS, TEXT_FIELDS
 from index.execute import Executor, Mask, positive_terms
 from index.filters import Filters
 from index.highlight import Highlighter, plain_snippet
-from index.natural import Plan, Planner, is_plain, take_dois
+from index.natural import STOP_WORDS, Plan, Planner, is_plain, take_dois
 from index.querytext import check, clean, plain_words, rewrite
 from index.ranking import weights
 from index.request import (  # (SEARCH_TIME_LIMIT is read here at run time: tests patch it)
@@ -219,31 +219,36 @@ class IndexSearcher:
         return _Attempt(parsed, docs, plan, dois)
 
     def _relax(self, attempt: _Attempt, filters: Mask | None) -> _Attempt | None:
-        """The plain-word `attempt` again, needing only the minimum share of its words; None if that is all
-        of them (one or two words) or the query is not plain words."""
+        """The plain-word `attempt` again, needing only the minimum share of its words, and if that finds
+        nothing, any one of them; None if the query is not plain words or has one word only."""
         plan = attempt.plan
         if plan is None or len(plan.units) < 2:
             return None
-        minimum = self._weights.minimum(len(plan.units))
-        if minimum >= len(plan.units):
-            return None
-        parsed = _all([*attempt.dois, plan.relaxed(minimum)])
-        docs = self._executor.matching(parsed)
-        if filters is not None:
-            docs &= filters
-        relaxed = {"minimum_should_match": minimum, "words": len(plan.units)}
-        return _Attempt(parsed, docs, plan, attempt.dois, relaxed)
+        found = None
+        for minimum in dict.fromkeys((self._weights.minimum(len(plan.units)), 1)):
+            parsed = _all([*attempt.dois, plan.relaxed(minimum)])
+            docs = self._executor.matching(parsed)
+            if filters is not None:
+                docs &= filters
+            relaxed = {"minimum_should_match": minimum, "words": len(plan.units)}
+            found = _Attempt(parsed, docs, plan, attempt.dois, relaxed)
+            if docs.any():
+                break
+        return found
 
     def _scores(
         self, attempt: _Attempt, candidates: NDArray[np.intp], wanted: int
     ) -> NDArray[np.float64] | None:
         """Each document's score as index/ranking.py describes it (None when nothing ranks)."""
         run, weights = self._executor, self._weights
-        scores = run.scores(attempt.query)
+        plan = attempt.plan
+        scored = (
+            query.Or([attempt.query, *plan.optional]) if plan is not None and plan.optional else attempt.query
+        )
+        scores = run.scores(scored)
         if scores is None or not len(candidates):
             return scores
         scores *= self._type_factors
-        plan = attempt.plan
         if plan is None:
             return scores
         n = len(plan.units)
@@ -306,7 +311,7 @@ class IndexSearcher:
         changed = text
         for word in plain_words(text):
             folded = fold(word)
-            if not folded.isalpha() or folded in counts:
+            if not folded.isalpha() or folded in counts or folded in STOP_WORDS or self._indexed(word):
                 continue
             options = [
                 (-score, -counts.get(option, 0), option)
@@ -315,6 +320,15 @@ class IndexSearcher:
             if options:
                 changed = changed.replace(word, min(options)[2], 1)
         return changed if changed != text else None
+
+    def _indexed(self, word: str) -> bool:
+        """Whether a text field holds `word` as its analyser reads it ('experiences' as 'experi')."""
+        reader = self._searcher.reader()
+        return any(
+            (fieldname, term) in reader
+            for fieldname in DEFAULT_FIELDS
+            for term in self._planner.terms(fieldname, word)
+        )
 
     def count(self) -> int:
         return int(self._searcher.doc_count())
