@@ -3,21 +3,26 @@
 A hit's score, for `sort=relevance`:
 
 1. **BM25F** over the query's terms (whoosh's formula, k1 = 1.2, b = 0.75, computed in index/execute.py):
-   each term's score in each field it occurs in, summed. Fields are weighted at indexing: titles 3, authors 2,
-   text 1 (`index.documents`). Norwegian and English words are stemmed in fields of their own, and a
-   synonym concept (`index/synonyms.yaml`) adds an unscored-field match worth 1 per concept.
+   each term's score in each field it occurs in, summed. Fields are weighted at indexing
+   (`index.documents`): titles 3, authors 2, text 1. Norwegian and English words are stemmed in fields of
+   their own and folded (no diacritics; ue/oe/ae read as u/o/a). A synonym concept (`index/synonyms.yaml`:
+   "musikkterapi" is "music therapy") is a term of its own in the `concepts` field, scored by BM25 like a
+   word, so a document about the concept ranks by it in either language, the rarer concept counting more.
+   Words naming the shared context (Norway, norsk: `index.natural.CONTEXT_WORDS`) are scored, not required.
 2. **Type**: times `types[type]`, so that knowledge items come before facts and bare references that match
    equally.
 3. For plain-word queries (no AND/OR/NOT, quotes, fields, wildcards: the user's words as evidence):
    - **coverage**: times (share of the query's content words the hit contains) ^ `coverage_exponent`;
-     stop words of either language are not content words;
-   - **title**: times `all_words_in_title` when every content word (or its concept) is in the title;
+     stop words of either language and question words ("how many", "hvor lang") are not content words;
+   - **title**: times `all_words_in_title` when every content word (or a word of its concept, in either
+     language) is in the title;
    - **proximity**: times `phrase_in_title` when the content words stand together and in order in the title,
      else times `phrase_in_text` when they do in the text (for the first `rerank_depth` hits).
 4. Ties keep the index's order (knowledge items, then references, as built).
 
-Which documents match is decided before ranking (index/search.py): every content word, else (when that
-finds nothing) at least `minimum_should_match` of them, and the response says so.
+Which documents match is decided before ranking (index/search.py, index/natural.py): every content word;
+when that finds nothing, the correction of a misspelt word if it finds something (`corrected`); else at
+least `minimum_should_match` of the content words, and failing that any one (`relaxed` in the response).
 """
 
 from __future__ import annotations
