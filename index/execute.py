@@ -236,8 +236,14 @@ class Executor:
         return found
 
     def phrase_within(self, q: query.Phrase, candidates: NDArray[np.intp]) -> Mask:
-        """The documents among `candidates` where the phrase `q` occurs (positions are read for them only)."""
-        return self._phrase(q, candidates)
+        """The documents among `candidates` where the phrase `q` occurs. Positions are read only when some
+        candidate has all its words (the postings without positions are usually cached already)."""
+        among = candidates
+        for word in q.words:
+            among = np.intersect1d(among, self.postings(q.fieldname, word).docs)
+            if not len(among):
+                return self.none()
+        return self._phrase(q, among)
 
     def _phrase(self, q: query.Phrase, among: NDArray[np.intp] | None = None) -> Mask:
         if not q.words:

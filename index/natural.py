@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote
 
 from whoosh import query
@@ -48,6 +49,8 @@ STOP_WORDS = frozenset(
 CONTEXT_WORDS = frozenset({"norge", "norway", "norsk", "norske", "norwegian", "noreg"})
 """Words naming the context every item shares (the knowledge base is about Norway): they rank hits that
 say them higher but are not required, as the reports about Norwegian services seldom name the country."""
+WORD_CACHE = 20_000
+"""Words whose analysis a planner keeps (emptied when full)."""
 MIN_WORD = 2
 """Shorter words ('S' in "Innst. 449 S") are not content words: the language analysers drop them."""
 CONCEPT_RUN = 3
@@ -157,12 +160,26 @@ class Planner:
 
     def __init__(self, schema: Schema):
         self.schema = schema
+        # Each word is analysed once per process for every text field (analysing costs more than running
+        # the query over a small index).
+        self._analysed: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._titles_of = lru_cache(maxsize=None)(self._concept_titles_of)  # (a few dozen concepts)
 
-    def terms(self, fieldname: str, word: str) -> list[str]:
-        return list(self.schema[fieldname].process_text(word, mode="query"))
+    def terms(self, fieldname: str, word: str) -> tuple[str, ...]:
+        """The terms `fieldname` searches for `word` (its analyser in query mode)."""
+        analysed = self._analysed.get(word)
+        if analysed is None:
+            if len(self._analysed) >= WORD_CACHE:
+                self._analysed.clear()
+            analysed = self._analysed[word] = {
+                f: tuple(self.schema[f].process_text(word, mode="query")) for f in TEXT_FIELDS
+            }
+        found = analysed.get(fieldname)
+        return found if found is not None else tuple(self.schema[fieldname].process_text(word, mode="query"))
 
     def word(self, word: str, fields: tuple[str, ...] = TEXT_FIELDS) -> query.Query:
-        """One word in any of `fields`: an Or of one term per field that keeps a term for it."""
+        """One word in any of `fields`: an Or of one term per field that keeps a term for it (as whoosh's
+        parser builds it)."""
         found: list[query.Query] = []
         for fieldname in fields:
             texts = self.terms(fieldname, word)
@@ -170,7 +187,9 @@ class Planner:
                 found.append(query.Term(fieldname, texts[0]))
             elif texts:
                 found.append(query.And([query.Term(fieldname, t) for t in texts]))
-        return query.Or(found).normalize() if found else query.NullQuery
+        if not found:
+            return query.NullQuery
+        return found[0] if len(found) == 1 else query.Or(found)
 
     def unit(self, unit: Unit, fields: tuple[str, ...] = TEXT_FIELDS, concepts: bool = True) -> query.Query:
         words = [self.word(w, fields) for w in unit.words]
@@ -207,14 +226,13 @@ class Planner:
     def _concept_titles(self, unit: Unit) -> list[query.Query]:
         """A concept's words may stand in the title in the other language ('Music therapy for ...' answers
         `musikkterapi`): the title fields' terms for the concept's own words and phrases."""
-        if not unit.concepts:
-            return []
+        return [q for concept in unit.concepts for q in self._titles_of(concept)]
+
+    def _concept_titles_of(self, concept: str) -> list[query.Query]:
         alternatives: list[query.Query] = []
-        for concept in unit.concepts:
-            for term in concept_terms(concept):
-                words = term.rstrip("*").split()  # a prefix term by its own word ('rusbehandling*')
-                if not words:
-                    continue
+        for term in concept_terms(concept):
+            words = term.rstrip("*").split()  # a prefix term by its own word ('rusbehandling*')
+            if words:
                 parts = [self.word(w, TITLE_FIELDS) for w in words]
                 alternatives.append(parts[0] if len(parts) == 1 else query.And(parts))
         return alternatives

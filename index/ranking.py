@@ -17,7 +17,8 @@ A hit's score, for `sort=relevance`:
    - **title**: times `all_words_in_title` when every content word (or a word of its concept, in either
      language) is in the title;
    - **proximity**: times `phrase_in_title` when the content words stand together and in order in the title,
-     else times `phrase_in_text` when they do in the text (for the first `rerank_depth` hits).
+     else times `phrase_in_text` when they do in the text (for the first `rerank_depth` hits, and words in
+     at most `phrase_max_documents` documents of the field).
 4. Ties keep the index's order (knowledge items, then references, as built).
 
 Which documents match is decided before ranking (index/search.py, index/natural.py): every content word;
@@ -50,6 +51,7 @@ class Weights:
     coverage_exponent: float
     minimum_should_match: float
     rerank_depth: int
+    phrase_max_documents: int
 
     def minimum(self, words: int) -> int:
         """How many of `words` content words a hit of the relaxed search needs (rounded down, at least 1)."""
@@ -75,4 +77,5 @@ def weights(path: Path = RANKING_FILE) -> Weights:
         coverage_exponent=float(data["coverage_exponent"]),
         minimum_should_match=float(data["minimum_should_match"]),
         rerank_depth=int(data["rerank_depth"]),
+        phrase_max_documents=int(data["phrase_max_documents"]),
     )

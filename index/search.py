@@ -211,27 +211,35 @@ class IndexSearcher:
         return result
 
     def _attempt(self, text: str, filters: Mask | None) -> _Attempt:
-        """`text` run requiring every content word."""
+        """`text` run requiring every content word. For plain words each unit's documents are found once
+        and kept (for the relaxed search and the coverage), which is what `parsed` matches."""
+        run = self._executor
         parsed, plan, dois = self._read(text)
-        docs = self._executor.matching(parsed)
+        masks: list[Mask] = []
+        if plan is None:
+            docs = run.matching(parsed)
+        else:
+            masks = [run.docs(q) for q in plan.unit_queries]
+            docs = run.matching(_all([*dois, query.Every()])) & np.logical_and.reduce(masks)
         if filters is not None:
             docs &= filters
-        return _Attempt(parsed, docs, plan, dois)
+        return _Attempt(parsed, docs, plan, dois, masks)
 
     def _relax(self, attempt: _Attempt, filters: Mask | None) -> _Attempt | None:
         """The plain-word `attempt` again, needing only the minimum share of its words, and if that finds
         nothing, any one of them; None if the query is not plain words or has one word only."""
-        plan = attempt.plan
+        plan, run = attempt.plan, self._executor
         if plan is None or len(plan.units) < 2:
             return None
         found = None
+        base = run.matching(_all([*attempt.dois, query.Every()]))
+        if filters is not None:
+            base &= filters
         for minimum in dict.fromkeys((self._weights.minimum(len(plan.units)), 1)):
             parsed = _all([*attempt.dois, plan.relaxed(minimum)])
-            docs = self._executor.matching(parsed)
-            if filters is not None:
-                docs &= filters
+            docs = base & run.at_least(minimum, attempt.masks)
             relaxed = {"minimum_should_match": minimum, "words": len(plan.units)}
-            found = _Attempt(parsed, docs, plan, attempt.dois, relaxed)
+            found = _Attempt(parsed, docs, plan, attempt.dois, attempt.masks, relaxed)
             if docs.any():
                 break
         return found
@@ -253,20 +261,22 @@ class IndexSearcher:
             return scores
         n = len(plan.units)
         if n > 1:
-            counts = np.sum([run.docs(q) for q in plan.unit_queries], axis=0, dtype=np.float64)
+            counts = np.sum(attempt.masks, axis=0, dtype=np.float64)
             scores *= (counts / n) ** weights.coverage_exponent
         in_title = run.every()
         for title_query in plan.title_queries:
             in_title &= run.docs(title_query)
         scores[in_title] *= weights.all_words_in_title
-        if plan.phrases_title or plan.phrases_text:
+        phrases_title = [p for p in plan.phrases_title if self._cheap(p)]
+        phrases_text = [p for p in plan.phrases_text if self._cheap(p)]
+        if phrases_title or phrases_text:
             depth = max(wanted, weights.rerank_depth)
             top = _smallest(candidates, -scores, depth) if len(candidates) > depth else candidates
             title_phrase = run.none()
-            for phrase in plan.phrases_title:
+            for phrase in phrases_title:
                 title_phrase |= run.phrase_within(phrase, top)
             text_phrase = run.none()
-            for phrase in plan.phrases_text:
+            for phrase in phrases_text:
                 text_phrase |= run.phrase_within(phrase, top)
             scores[title_phrase] *= weights.phrase_in_title
             scores[text_phrase & ~title_phrase] *= weights.phrase_in_text
@@ -321,6 +331,11 @@ class IndexSearcher:
                 changed = changed.replace(word, min(options)[2], 1)
         return changed if changed != text else None
 
+    def _cheap(self, phrase: query.Phrase) -> bool:
+        """Whether every word of `phrase` is in few enough documents to read its positions (ranking.yaml)."""
+        limit = self._weights.phrase_max_documents
+        return all(len(self._executor.postings(phrase.fieldname, w).docs) <= limit for w in phrase.words)
+
     def _indexed(self, word: str) -> bool:
         """Whether a text field holds `word` as its analyser reads it ('experiences' as 'experi')."""
         reader = self._searcher.reader()
@@ -342,6 +357,8 @@ class _Attempt:
     docs: Mask
     plan: Plan | None
     dois: list[query.Query]
+    masks: list[Mask]
+    """For plain words: the documents of each unit."""
     relaxed: dict[str, int] | None = None
 
 
