@@ -92,12 +92,12 @@ def page_links(total: int, number: int, per_page: int) -> list[str]:
     """RFC 8288 first/prev/next/last links for a page of search hits (up to the last page that may be
     asked for)."""
     last = max(1, min(-(-total // per_page), MAX_RESULT_WINDOW // per_page))
+    kept = urlencode([(k, v) for k, v in request.args.items() if k != "page"])  # encoded once, not per link
+    base = f"{request.base_url}?{kept}&page=" if kept else f"{request.base_url}?page="
     links = []
     for rel, target in (("first", 1), ("prev", number - 1), ("next", number + 1), ("last", last)):
         if 1 <= target <= last and not (rel in ("prev", "next") and target == number):
-            query = {k: v for k, v in request.args.items() if k != "page"}
-            query["page"] = str(target)
-            links.append(f'<{request.base_url}?{urlencode(query)}>; rel="{rel}"')
+            links.append(f'<{base}{target}>; rel="{rel}"')
     return links
 
 
