@@ -188,6 +188,13 @@ def search_command(query: str, item_type: str | None, per_page: int, as_json: bo
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
     click.echo(f"{result.total} hit(s) for {result.query!r}")
+    if result.corrected:
+        click.echo(f"nothing found; showing hits for {result.corrected!r}")
+    if result.relaxed:
+        click.echo(
+            f"no hit has every word; showing hits with at least {result.relaxed['minimum_should_match']} "
+            f"of the {result.relaxed['words']} words"
+        )
     for hit in result.hits:
         click.echo(f"{hit.type}/{hit.id}  {hit.title}")
         click.echo("    " + re.sub(r"</?mark[^>]*>", "*", hit.snippet).replace("\n", " "))

@@ -188,11 +188,11 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
     )
 
 
-def _query(q: str, filters: dict[str, str], skip: str | None = None) -> tuple[str, str | None]:
-    """The query string with the field filters ANDed on, and the type filter (which the index takes apart)."""
-    fields = [f"{FILTERS[name]}:{value}" for name, value in filters.items() if name not in ("type", skip)]
-    clauses = [f"({q})", *fields] if q and fields else [q] if q else fields
-    return " AND ".join(clauses), (filters.get("type") if skip != "type" else None)
+def _request(q: str, filters: dict[str, str], skip: str | None = None, **options: Any) -> SearchRequest:
+    """The search for `q` with the page's filters as the index's filter parameters (not ANDed into the query
+    text, which would turn plain words into a boolean formula), without the filter `skip`."""
+    given: dict[str, Any] = {FILTERS[name]: value for name, value in filters.items() if name != skip}
+    return SearchRequest(q, **given, **options)
 
 
 @bp.get("/")
@@ -207,13 +207,11 @@ def search() -> BaseResponse:
     number = int(args["page"]) if args.get("page", "").isdigit() else 1
     number = min(max(number, 1), MAX_PAGE)
     build = current_build()
-    text, record_type = _query(q, filters)
     try:
-        result = build.search(SearchRequest(text, record_type, sort, number, PER_PAGE))
+        result = build.search(_request(q, filters, sort=sort, page=number, per_page=PER_PAGE))
         facets = dict(result.facets)
         for name in filters:  # each active filter's own facet counts without it, so it can be changed
-            other_text, other_type = _query(q, filters, skip=name)
-            counts = build.search(SearchRequest(other_text, other_type, per_page=1, highlights=False))
+            counts = build.search(_request(q, filters, skip=name, per_page=1, highlights=False))
             facets[FILTERS[name]] = counts.facets[FILTERS[name]]
     except QueryError as exc:
         return render("search.html", 400, q=q, filters=filters, sort=sort, error=str(exc), result=None)
@@ -222,8 +220,9 @@ def search() -> BaseResponse:
         record = build.record(hit.type, hit.id) or {}
         hits.append({"hit": hit, "lang": record.get("lang", "nb"), "url": item_link(hit.type, hit.id)})
     last = max(1, -(-result.total // PER_PAGE))
+    given: dict[str, Any] = {FILTERS[name]: value for name, value in filters.items()}
     export = {
-        fmt: url_for("api_v1.search_search_export", q=text, type="reference", sort=sort, format=fmt)
+        fmt: url_for("api_v1.search_search_export", q=result.corrected or q, sort=sort, format=fmt, **given)
         for fmt in ("bibtex", "ris")
     }
     search_args = {k: v for k, v in {"q": q, **filters, "sort": sort}.items() if v and v != "relevance"}
@@ -235,9 +234,6 @@ def search() -> BaseResponse:
     if number > last:  # a page past the end (an old link, a shrunken result): go to the last one
         return redirect(search_url(page=last if last > 1 else None))
 
-    suggestion = result.suggestion
-    if suggestion and filters:  # the index suggested for the query with the filters ANDed on
-        suggestion = build.search(SearchRequest(q, per_page=1, facets=False, highlights=False)).suggestion
     return render(
         "search.html",
         q=q,
@@ -251,7 +247,7 @@ def search() -> BaseResponse:
         export=export,
         search_args=search_args,
         search_url=search_url,
-        suggestion=suggestion,
+        suggestion=result.suggestion,
     )
 
 

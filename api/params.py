@@ -219,9 +219,32 @@ class BibliographyRequest(Schema):
     accessed = accessed_field()
 
 
-class SearchArgs(Schema):
+class SearchFilterArgs(Schema):
+    """The filters /search and /search/export share, in the terms the API displays; an unknown value is a
+    400 naming the values there are (checked by the index, which knows them)."""
+
+    doi = fields.String(
+        load_default=None,
+        metadata={"description": "A DOI, also as https://doi.org/... or doi:...: the reference with it"},
+    )
+    grade = fields.String(
+        load_default=None,
+        metadata={"description": "Grade code or the source's own term: consensus, Konsensus, A"},
+    )
+    strength = fields.String(
+        load_default=None, metadata={"description": "Recommendation strength: strong, weak (sterk, svak)"}
+    )
+    lang = fields.String(load_default=None, metadata={"description": "Language: nb, nn, en"})
+    decade = fields.String(load_default=None, metadata={"description": "Decade of the year, e.g. 2010s"})
+
+
+class SearchArgs(SearchFilterArgs):
     q = fields.String(
-        load_default="", metadata={"description": 'Query (whoosh syntax: AND OR NOT, "phrases", field:value)'}
+        load_default="",
+        metadata={
+            "description": "Query: plain words (stop words not required; every word, else at least two "
+            'thirds of them), or AND OR NOT, "phrases", field:value, word~ (see the README)'
+        },
     )
     type = fields.String(load_default=None, validate=validate.OneOf(ALL_TYPES))
     sort = fields.String(load_default="relevance", validate=validate.OneOf(("relevance", "year", "-year")))
@@ -232,9 +255,13 @@ class SearchArgs(Schema):
     style = prose_style()
 
 
-class SearchExportArgs(Schema):
+class SearchExportArgs(SearchFilterArgs):
     q = fields.String(load_default="", metadata={"description": "Query, as for /search"})
-    type = fields.String(load_default=None, validate=validate.OneOf(("reference",)))
+    type = fields.String(
+        load_default=None,
+        validate=validate.OneOf(ALL_TYPES),
+        metadata={"description": "Only hits of this type (a knowledge item exports the references it cites)"},
+    )
     sort = fields.String(load_default="relevance", validate=validate.OneOf(("relevance", "year", "-year")))
     format = fields.String(
         required=True,

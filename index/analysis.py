@@ -15,6 +15,7 @@ from typing import Any
 
 from whoosh.analysis import (
     Analyzer,
+    CompositeAnalyzer,
     Filter,
     LanguageAnalyzer,
     LowercaseFilter,
@@ -71,12 +72,25 @@ def fold(text: str) -> str:
     return text
 
 
+_TRANSLITERATIONS = re.compile(r"(?<=[a-z])([aou])e")
+"""German transliterations of umlauts (ae, oe, ue) inside a word: 'Krueger', 'Joerg', 'Haemaelaeinen'."""
+
+
+def match_fold(text: str) -> str:
+    """The form words are indexed and searched in: `fold`, then ae, oe and ue inside a word read as a, o
+    and u, so that 'Krüger', 'Kruger' and 'Krueger' (and 'Hämäläinen', 'Hamalainen', 'Haemaelaeinen') are
+    one word. Applied alike to documents and queries, so the few ordinary words it merges ('blue' is
+    'blu') still only find themselves and each other."""
+    folded = fold(text)
+    return _TRANSLITERATIONS.sub(r"\1", folded) if "e" in folded else folded
+
+
 class FoldingFilter(Filter):
-    """Applies `fold` to every token."""
+    """Applies `match_fold` to every token."""
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:
-            token.text = fold(token.text)
+            token.text = match_fold(token.text)
             yield token
 
 
@@ -90,7 +104,9 @@ class _StemCache(dict[str, str | None]):
         self.stops = stops
 
     def __missing__(self, word: str) -> str | None:
-        stemmed = self[word] = None if len(word) < MIN_TOKEN or word in self.stops else self.stem(word)
+        stemmed = self[word] = (
+            None if len(word) < MIN_TOKEN or word in self.stops else match_fold(self.stem(match_fold(word)))
+        )
         return stemmed
 
 
@@ -126,11 +142,14 @@ class _FastAnalyzer(Analyzer):
 
 
 class LanguageText(_FastAnalyzer):
-    """`LanguageAnalyzer(lang)`: words, lowercased, stop words dropped (positions renumbered), stemmed."""
+    """`LanguageAnalyzer(lang)`: words, lowercased, stop words dropped (positions renumbered), stemmed, with
+    `match_fold` before and after the stemmer, so that 'Gjovik' finds 'Gjøvik' and 'Krueger' finds 'Krüger'
+    in titles and text (after as well: the stemmer may leave a transliteration it made, 'krueg')."""
 
     def __init__(self, lang: str):
         self.lang = lang
-        self.chain = LanguageAnalyzer(lang)
+        tokenize, lower, stop, stem = LanguageAnalyzer(lang).items
+        self.chain = CompositeAnalyzer(tokenize, lower, stop, FoldingFilter(), stem, FoldingFilter())
         # The chain's own stop list (whoosh adds its English list to every language's) and stemmer.
         stop = next(f for f in self.chain.items if isinstance(f, StopFilter))
         stem = next(f for f in self.chain.items if isinstance(f, StemFilter))
@@ -175,7 +194,7 @@ def _words(text: str) -> list[str]:
 
 
 class FoldedText(_FastAnalyzer):
-    """Names and spelling words: words, lowercased, without diacritics, not stemmed."""
+    """Names: words, lowercased, folded with `match_fold` (no diacritics, ue/ae/oe as u/a/o), not stemmed."""
 
     def __init__(self) -> None:
         self.chain = RegexTokenizer() | LowercaseFilter() | FoldingFilter()
@@ -192,7 +211,7 @@ class FoldedText(_FastAnalyzer):
     def index_terms(self, text: str) -> dict[str, list[int]]:
         terms: dict[str, list[int]] = {}
         for pos, word in enumerate(WORD.findall(text)):
-            terms.setdefault(fold(word), []).append(pos)
+            terms.setdefault(match_fold(word), []).append(pos)
         return terms
 
 

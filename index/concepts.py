@@ -27,6 +27,11 @@ def _groups() -> dict[str, list[str]]:
     return {str(concept): [str(t) for t in terms] for concept, terms in groups.items()}
 
 
+def concept_terms(concept: str) -> list[str]:
+    """The words and phrases of one concept, as written in `synonyms.yaml` (a trailing `*`: a prefix)."""
+    return _groups().get(concept, [])
+
+
 @lru_cache(maxsize=1)
 def concept_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """(concept, regex over folded text) for every synonym group in `synonyms.yaml`."""

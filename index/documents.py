@@ -53,7 +53,9 @@ def _text(analyzer: Analyzer, boost: float = 1.0) -> TEXT:
 
 
 def _keywords() -> KEYWORD:
-    field = KEYWORD(lowercase=True)
+    # Scored (BM25 like the text), so that a document about a concept ranks by it in either language: an
+    # English query finds a Norwegian report through its concept, and the rarer concept counts for more.
+    field = KEYWORD(lowercase=True, scorable=True)
     field.analyzer = WordList()  # the same analysis, with the one-pass indexing path
     return field
 
@@ -78,11 +80,13 @@ def make_schema() -> Schema:
         year=NUMERIC(int, bits=16, stored=True),
         decade=ID,
         grade=ID,
+        grade_term=ID,  # the grade in the source's own term (Konsensus), for filters
         strength=ID,
         lang=ID,
         county=ID,  # a service's county, as written (Vestland, Møre og Romsdal)
         level=ID,  # a service's first (main) level: facets count one value per document
         levels=_keywords(),  # every level of a service, for `level:` in queries
+        doi=ID,  # lowercased (DOIs are case-insensitive)
         display=STORED,  # title and text as shown, for snippets
     )
 
@@ -181,10 +185,14 @@ def document(record: Item | Reference) -> IndexDocument:
         fields["year"], fields["decade"] = year, f"{year // 10 * 10}s"
     if isinstance(record, Recommendation):
         fields["grade"], fields["strength"] = record.grade.code, record.strength.value
+        if record.grade.term:
+            fields["grade_term"] = record.grade.term
     if isinstance(record, Service):
         if record.county:
             fields["county"] = record.county
         if record.levels:
             fields["level"], fields["levels"] = record.levels[0], " ".join(record.levels)
+    if isinstance(record, Reference) and record.doi:
+        fields["doi"] = record.doi.lower()
     words.update(PLAIN_WORD.findall(fold(authors)))
     return IndexDocument(fields, words)

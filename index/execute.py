@@ -168,6 +168,10 @@ class Executor:
         found = self.docs(q)
         return found & ~self.deleted if self.deleted is not None else found
 
+    def docs_with(self, fieldname: str, text: str) -> Mask:
+        """The documents with one term (a facet or id value)."""
+        return self._mask(self.postings(fieldname, text).docs)
+
     def none(self) -> Mask:
         return np.zeros(self.doc_count, np.bool_)
 
@@ -185,6 +189,8 @@ class Executor:
             return self._mask(self.postings(q.fieldname, q.text).docs)
         if isinstance(q, query.And):
             return self._and(q.subqueries)
+        if isinstance(q, query.Or) and q.minmatch > 1:
+            return self.at_least(q.minmatch, [self.docs(sub) for sub in q.subqueries])
         if isinstance(q, query.Or) and not isinstance(q, query.DisjunctionMax):
             found = self.none()
             for sub in q.subqueries:
@@ -212,6 +218,14 @@ class Executor:
             return self.docs(simpler)
         return self._mask(self.searcher.docs_for_query(q))
 
+    def at_least(self, minimum: int, masks: Sequence[Mask]) -> Mask:
+        """The documents in at least `minimum` of `masks`. (whoosh's Or takes `minmatch` but does not
+        implement it; it means what it says here, as Elasticsearch's minimum_should_match.)"""
+        if not masks:
+            return self.none()
+        counts: NDArray[np.int32] = np.sum(masks, axis=0, dtype=np.int32)
+        return np.greater_equal(counts, minimum)
+
     def _and(self, subqueries: Iterable[query.Query]) -> Mask:
         found = self.every()
         for sub in subqueries:
@@ -221,7 +235,17 @@ class Executor:
                 found &= self.docs(sub)
         return found
 
-    def _phrase(self, q: query.Phrase) -> Mask:
+    def phrase_within(self, q: query.Phrase, candidates: NDArray[np.intp]) -> Mask:
+        """The documents among `candidates` where the phrase `q` occurs. Positions are read only when some
+        candidate has all its words (the postings without positions are usually cached already)."""
+        among = candidates
+        for word in q.words:
+            among = np.intersect1d(among, self.postings(q.fieldname, word).docs)
+            if not len(among):
+                return self.none()
+        return self._phrase(q, among)
+
+    def _phrase(self, q: query.Phrase, among: NDArray[np.intp] | None = None) -> Mask:
         if not q.words:
             return self.none()
         field = self.schema[q.fieldname]
@@ -230,7 +254,7 @@ class Executor:
         if not field.format.supports("positions"):
             return self._mask(self.searcher.docs_for_query(q))
         lists = [self.postings(q.fieldname, word, with_values=True) for word in q.words]
-        candidates = lists[0].docs
+        candidates = lists[0].docs if among is None else np.intersect1d(lists[0].docs, among)
         for p in lists[1:]:
             candidates = np.intersect1d(candidates, p.docs, assume_unique=True)
         if not len(candidates):

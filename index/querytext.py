@@ -90,8 +90,13 @@ def _check_year(value: str) -> None:
         raise QueryError(f"the year range {value} starts after it ends")
 
 
+_FUZZY = re.compile(r"~\d*$")
+
+
 def _concepts_of(words: str) -> list[str]:
-    folded = fold(words)
+    """The concepts `words` name; a fuzzy word (`musikkterapi~`) names those of its exact form, so that it
+    never finds less than the exact word."""
+    folded = fold(" ".join(_FUZZY.sub("", w) for w in words.split()))
     return [c for c, pattern in concept_patterns() if pattern.fullmatch(folded)]
 
 

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import islice
 from pathlib import Path
@@ -28,19 +25,25 @@ from whoosh.spelling import ListCorrector
 
 from index.analysis import LanguageText, fold
 from index.documents import FACET_FIELDS, TEXT_FIELDS
-from index.execute import Executor, positive_terms
+from index.execute import Executor, Mask, positive_terms
+from index.filters import Filters
 from index.highlight import Highlighter, plain_snippet
-from index.querytext import OPERATORS, check, clean, plain_words, rewrite
-from mtkb import ALL_TYPES
+from index.natural import STOP_WORDS, Plan, Planner, is_plain, take_dois
+from index.querytext import check, clean, plain_words, rewrite
+from index.ranking import weights
+from index.request import (  # (SEARCH_TIME_LIMIT is read here at run time: tests patch it)
+    SEARCH_TIME_LIMIT,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    time_limit,
+    validate,
+)
 from mtkb.errors import QueryError
 from mtkb.prose import with_placeholders
 
 DEFAULT_FIELDS = TEXT_FIELDS
 FACETS = FACET_FIELDS
-SORTS = ("relevance", "year", "-year")
-MAX_PER_PAGE = 100
-MAX_RESULT_WINDOW = 10_000
-"""No page may reach past this many hits (deep paging costs the same as fetching them all)."""
 FEW_HITS = 3
 """Below this many hits a spelling suggestion is offered."""
 SUGGEST_MAX_DISTANCE = 2
@@ -52,99 +55,9 @@ MAX_EXPANSIONS = 500
 postings of every word starting with a)."""
 MIN_PREFIX = 2
 """Letters a wildcard term must start with (`mu*` is fine, `*`, `?*` and `a*` alone are not)."""
-SEARCH_TIME_LIMIT = 3.0
-"""Seconds one search may run before it is stopped and answered with "query too expensive"."""
 STORED_CACHE = 2048
 """Documents whose stored fields (the hit's title, text and ids; 1-3 KB each) a searcher keeps decoded."""
-_PLAIN = re.compile(r"[^\W_]+")
-"""A word of letters and digits: no query syntax (whether each field makes one token of it is checked)."""
 _MULTI = (query.Prefix, query.Wildcard, query.FuzzyTerm, query.Regex)
-
-
-class SearchTimeout(QueryError):
-    """A search ran past SEARCH_TIME_LIMIT."""
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise SearchTimeout in this thread when the block runs longer than `seconds`. Enforced with a real
-    timer signal, so it interrupts pure-Python loops; only possible in a process's main thread (a sync
-    gunicorn worker's, or a gevent worker's, whose greenlets all run there), elsewhere the block runs
-    unbounded. Under gevent the signal may arrive while another greenlet runs (the search waiting for
-    something): then it is tried again shortly, so that it only ever interrupts the search itself."""
-    if seconds <= 0:
-        yield
-        return
-    owner = threading.get_ident()  # a greenlet's own id when gevent has patched threading
-
-    def expire(signum: int, frame: Any) -> None:
-        if threading.get_ident() != owner:
-            signal.setitimer(signal.ITIMER_REAL, 0.01)
-            return
-        raise SearchTimeout(f"query too expensive: it ran longer than {seconds:g} s; narrow it")
-
-    try:
-        previous = signal.signal(signal.SIGALRM, expire)
-    except ValueError:  # not the main thread (signal handlers can only be set there)
-        yield
-        return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    q: str = ""
-    type: str | None = None
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 10
-    facets: bool = True
-    highlights: bool = True
-    suggest: bool = True
-
-
-@dataclass
-class Hit:
-    type: str
-    id: str
-    title: str
-    snippet: str
-    score: float | None
-    year: int | None
-
-
-@dataclass
-class SearchResult:
-    query: str
-    total: int
-    page: int
-    per_page: int
-    hits: list[Hit] = field(default_factory=list)
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    suggestion: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The result as JSON-ready data. Shallow (dataclasses.asdict deep-copies every dict and list, a
-        tenth of a search's time): nothing here is shared with the index, a search builds it afresh."""
-        data = dict(vars(self))
-        data["hits"] = [dict(vars(hit)) for hit in self.hits]
-        return data
-
-
-def _validate(request: SearchRequest) -> None:
-    if request.type is not None and request.type not in ALL_TYPES:
-        raise QueryError(f"unknown type {request.type!r}; types are: {', '.join(ALL_TYPES)}")
-    if request.sort not in SORTS:
-        raise QueryError(f"unknown sort {request.sort!r}; sorts are: {', '.join(SORTS)}")
-    if request.page < 1 or not 1 <= request.per_page <= MAX_PER_PAGE:
-        raise QueryError(f"page must be 1 or more and per_page 1 to {MAX_PER_PAGE}")
-    if request.page * request.per_page > MAX_RESULT_WINDOW:
-        raise QueryError(f"results past the first {MAX_RESULT_WINDOW} cannot be paged to; narrow the query")
 
 
 class IndexSearcher:
@@ -164,52 +77,56 @@ class IndexSearcher:
         self._parser = qparser.QueryParser(None, self._schema)
         self._parser.add_plugin(qparser.MultifieldPlugin(DEFAULT_FIELDS))
         self._parser.remove_plugin_class(qparser.BoostPlugin)
+        self._parser.add_plugin(qparser.FuzzyTermPlugin())  # `word~`, `word~2`: edit distance 1 or 2
         self._nb: LanguageText = self._schema["body_nb"].analyzer
         self._en: LanguageText = self._schema["body_en"].analyzer
+        self._planner = Planner(self._schema)
+        self._filters = Filters(self._executor)
+        self._weights = weights()
+        self._type_factors = self._weights.type_factors(self._executor.values("type"))
 
     def close(self) -> None:
         self._searcher.close()
         self._ix.close()
 
     def parse(self, text: str) -> query.Query:
-        """The whoosh query for `text` (empty text matches everything). Raises QueryError."""
+        """The whoosh query for `text` (empty text matches everything): for plain words the query that
+        requires every content word (see index.natural). Raises QueryError."""
+        return self._read(text)[0]
+
+    def _read(self, text: str) -> tuple[query.Query, Plan | None, list[query.Query]]:
+        """(the query, its plain-word plan or None, the DOI terms it requires). Raises QueryError."""
         text = clean(text)
         if not text:
-            return query.Every()
+            return query.Every(), None, []
+        dois, text = take_dois(text)
+        doi_terms: list[query.Query] = [query.Term("doi", d) for d in dois]
+        if not text:
+            return _all(doi_terms), None, doi_terms
+        if is_plain(text):
+            plan = self._planner.plan(text)
+            if plan is None:
+                raise QueryError("the query has no searchable words")
+            return _all([*doi_terms, plan.strict]), plan, doi_terms
         check(text)
-        rewritten = rewrite(text)
-        plain = self._plain_words(text) if rewritten == text else None
-        if plain is not None:
-            return plain
         try:
-            parsed = self._parser.parse(rewritten)
+            parsed = self._parser.parse(rewrite(text))
         except Exception as exc:  # whoosh raises assorted errors for odd ranges and terms
             raise QueryError(f"cannot read the query: {exc}") from None
         if parsed is query.NullQuery:
             raise QueryError("the query has no searchable words")
         self._check_cost(parsed)
-        return parsed
+        return _all([*doi_terms, self._expand_fuzzy(parsed)]), None, doi_terms
 
-    def _plain_words(self, text: str) -> query.Query | None:
-        """The query for words of letters and digits only (the most common query) built as whoosh's parser
-        builds it, an And of one Or over DEFAULT_FIELDS per word, in under half the parser's time; None
-        for anything else (a test compares the two on thousands of queries)."""
-        words = text.split()
-        if any(word in OPERATORS or not _PLAIN.fullmatch(word) for word in words):
-            return None
-        groups = []
-        for word in words:
-            terms = []
-            for fieldname in DEFAULT_FIELDS:
-                texts = list(self._schema[fieldname].process_text(word, mode="query"))
-                if len(texts) > 1:  # the parser would combine several tokens its own way
-                    return None
-                terms += [query.Term(fieldname, t) for t in texts]
-            groups.append(query.Or(terms))
-        parsed = query.And(groups).normalize()
-        if parsed is query.NullQuery:
-            raise QueryError("the query has no searchable words")
-        return parsed
+    def _expand_fuzzy(self, q: query.Query) -> query.Query:
+        """`q` with each fuzzy term replaced by the index words within its distance, and always its own word
+        (whoosh-reloaded's FuzzyTerm cannot simplify itself), so `word~` never finds less than `word`."""
+        if isinstance(q, query.FuzzyTerm):
+            reader = self._searcher.reader()
+            near = reader.terms_within(q.fieldname, q.text, q.maxdist, prefix=q.prefixlength)
+            words = dict.fromkeys([q.text, *islice(near, MAX_EXPANSIONS)])
+            return query.Or([query.Term(q.fieldname, w) for w in words])
+        return q.apply(self._expand_fuzzy)
 
     def _check_cost(self, parsed: query.Query) -> None:
         """Refuse wildcard, prefix and fuzzy terms that would stand for too many words."""
@@ -240,24 +157,45 @@ class IndexSearcher:
             return self._search(request)
 
     def _search(self, request: SearchRequest) -> SearchResult:
-        _validate(request)
-        q = self.parse(request.q)
+        validate(request)
         run = self._executor
-        docs = run.matching(q)
+        filters = self._filters.combined(
+            request.doi,
+            grade=request.grade,
+            strength=request.strength,
+            lang=request.lang,
+            decade=request.decade,
+        )
         if request.type:
-            docs &= run.docs(query.Term("type", request.type))
+            typed = run.docs(query.Term("type", request.type))
+            filters = typed if filters is None else filters & typed
+        attempt = self._attempt(request.q, filters)
+        corrected = None
+        if not attempt.docs.any() and request.q and request.suggest:
+            suggestion = self.suggest(clean(request.q))
+            if suggestion is not None:
+                better = self._attempt(suggestion, filters)
+                if better.docs.any() or better.plan is not None:
+                    attempt, corrected = better, suggestion
+            if not attempt.docs.any():
+                relaxed = self._relax(attempt, filters)
+                if relaxed is not None:
+                    attempt = relaxed
+            if not attempt.docs.any():
+                corrected = None
+        docs = attempt.docs
         wanted = request.page * request.per_page
         candidates = np.flatnonzero(docs)
         scores = None
         if request.sort == "relevance":
-            scores = run.scores(q)
+            scores = self._scores(attempt, candidates, wanted)
             ranked = candidates[:wanted] if scores is None else _smallest(candidates, -scores, wanted)
         else:
             ranked = _smallest(candidates, self._year_key(request.sort), wanted)
         page = ranked[(request.page - 1) * request.per_page :].tolist()
         highlighter = None
         if request.highlights:
-            highlighter = Highlighter.for_terms(self._nb, self._en, positive_terms(q))
+            highlighter = Highlighter.for_terms(self._nb, self._en, positive_terms(attempt.query))
         hits = [
             self._hit(doc, float(scores[doc]) if scores is not None else None, highlighter) for doc in page
         ]
@@ -265,11 +203,86 @@ class IndexSearcher:
         if request.facets:
             facets = {name: _ordered(counts) for name, counts in run.counts(FACETS, docs).items()}
         suggestion = None
-        if request.suggest and request.q and len(candidates) < FEW_HITS:
-            suggestion = self.suggest(request.q)
-        return SearchResult(
+        if request.suggest and request.q and corrected is None and len(candidates) < FEW_HITS:
+            suggestion = self.suggest(clean(request.q))
+        result = SearchResult(
             clean(request.q), len(candidates), request.page, request.per_page, hits, facets, suggestion
         )
+        result.corrected, result.relaxed = corrected, attempt.relaxed
+        result.ignored = attempt.plan.ignored if attempt.plan is not None else []
+        return result
+
+    def _attempt(self, text: str, filters: Mask | None) -> _Attempt:
+        """`text` run requiring every content word. For plain words each unit's documents are found once
+        and kept (for the relaxed search and the coverage), which is what `parsed` matches."""
+        run = self._executor
+        parsed, plan, dois = self._read(text)
+        masks: list[Mask] = []
+        if plan is None:
+            docs = run.matching(parsed)
+        else:
+            masks = [run.docs(q) for q in plan.unit_queries]
+            docs = run.matching(_all([*dois, query.Every()])) & np.logical_and.reduce(masks)
+        if filters is not None:
+            docs &= filters
+        return _Attempt(parsed, docs, plan, dois, masks)
+
+    def _relax(self, attempt: _Attempt, filters: Mask | None) -> _Attempt | None:
+        """The plain-word `attempt` again, needing only the minimum share of its words, and if that finds
+        nothing, any one of them; None if the query is not plain words or has one word only."""
+        plan, run = attempt.plan, self._executor
+        if plan is None or len(plan.units) < 2:
+            return None
+        found = None
+        base = run.matching(_all([*attempt.dois, query.Every()]))
+        if filters is not None:
+            base &= filters
+        for minimum in dict.fromkeys((self._weights.minimum(len(plan.units)), 1)):
+            parsed = _all([*attempt.dois, plan.relaxed(minimum)])
+            docs = base & run.at_least(minimum, attempt.masks)
+            relaxed = {"minimum_should_match": minimum, "words": len(plan.units)}
+            found = _Attempt(parsed, docs, plan, attempt.dois, attempt.masks, relaxed)
+            if docs.any():
+                break
+        return found
+
+    def _scores(
+        self, attempt: _Attempt, candidates: NDArray[np.intp], wanted: int
+    ) -> NDArray[np.float64] | None:
+        """Each document's score as index/ranking.py describes it (None when nothing ranks)."""
+        run, weights = self._executor, self._weights
+        plan = attempt.plan
+        scored = (
+            query.Or([attempt.query, *plan.optional]) if plan is not None and plan.optional else attempt.query
+        )
+        scores = run.scores(scored)
+        if scores is None or not len(candidates):
+            return scores
+        scores *= self._type_factors
+        if plan is None:
+            return scores
+        n = len(plan.units)
+        if n > 1:
+            counts = np.sum(attempt.masks, axis=0, dtype=np.float64)
+            scores *= (counts / n) ** weights.coverage_exponent
+        in_title = run.every()
+        for title_query in plan.title_queries:
+            in_title &= run.docs(title_query)
+        scores[in_title] *= weights.all_words_in_title
+        phrases_title = [p for p in plan.phrases_title if self._cheap(p)]
+        phrases_text = [p for p in plan.phrases_text if self._cheap(p)]
+        if phrases_title or phrases_text:
+            depth = max(wanted, weights.rerank_depth)
+            top = _smallest(candidates, -scores, depth) if len(candidates) > depth else candidates
+            title_phrase = run.none()
+            for phrase in phrases_title:
+                title_phrase |= run.phrase_within(phrase, top)
+            text_phrase = run.none()
+            for phrase in phrases_text:
+                text_phrase |= run.phrase_within(phrase, top)
+            scores[title_phrase] *= weights.phrase_in_title
+            scores[text_phrase & ~title_phrase] *= weights.phrase_in_text
+        return scores
 
     def _year_key(self, sort: str) -> NDArray[np.int64]:
         """Per document, a number that orders by year (or by year descending); no year comes last."""
@@ -312,7 +325,7 @@ class IndexSearcher:
         changed = text
         for word in plain_words(text):
             folded = fold(word)
-            if not folded.isalpha() or folded in counts:
+            if not folded.isalpha() or folded in counts or folded in STOP_WORDS or self._indexed(word):
                 continue
             options = [
                 (-score, -counts.get(option, 0), option)
@@ -322,8 +335,39 @@ class IndexSearcher:
                 changed = changed.replace(word, min(options)[2], 1)
         return changed if changed != text else None
 
+    def _cheap(self, phrase: query.Phrase) -> bool:
+        """Whether every word of `phrase` is in few enough documents to read its positions (ranking.yaml)."""
+        limit = self._weights.phrase_max_documents
+        return all(len(self._executor.postings(phrase.fieldname, w).docs) <= limit for w in phrase.words)
+
+    def _indexed(self, word: str) -> bool:
+        """Whether a text field holds `word` as its analyser reads it ('experiences' as 'experi')."""
+        reader = self._searcher.reader()
+        return any(
+            (fieldname, term) in reader
+            for fieldname in DEFAULT_FIELDS
+            for term in self._planner.terms(fieldname, word)
+        )
+
     def count(self) -> int:
         return int(self._searcher.doc_count())
+
+
+@dataclass
+class _Attempt:
+    """One way of running a query: what it matched, and how."""
+
+    query: query.Query
+    docs: Mask
+    plan: Plan | None
+    dois: list[query.Query]
+    masks: list[Mask]
+    """For plain words: the documents of each unit."""
+    relaxed: dict[str, int] | None = None
+
+
+def _all(queries: list[query.Query]) -> query.Query:
+    return queries[0] if len(queries) == 1 else query.And(queries)
 
 
 def _smallest(candidates: NDArray[np.intp], keys: NDArray[Any], wanted: int) -> NDArray[np.intp]:

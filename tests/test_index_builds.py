@@ -184,8 +184,8 @@ def test_one_process_and_several_build_the_same_index(
         b = parallel.search(SearchRequest(q=q, per_page=100))
         assert [(h.id, h.score, h.snippet) for h in a.hits] == [(h.id, h.score, h.snippet) for h in b.hits], q
         assert (a.total, a.facets, a.suggestion) == (b.total, b.facets, b.suggestion)
-    assert serial.search(SearchRequest(q="xylofone")).suggestion == "xylophone"
-    assert parallel.search(SearchRequest(q="xylofone")).suggestion == "xylophone"
+    assert serial.search(SearchRequest(q="xylofone")).corrected == "xylophone"
+    assert parallel.search(SearchRequest(q="xylofone")).corrected == "xylophone"
 
 
 def test_progress_is_reported_up_to_the_total(tmp_path: Path, references: Any) -> None:

@@ -12,6 +12,7 @@ from whoosh import query as wq
 
 from index import OpenBuild, SearchRequest, SearchResult, build_index
 from index.builds import current_build
+from index.documents import TEXT_FIELDS as DEFAULT_FIELDS
 from mtkb.corpus import Corpus
 from mtkb.errors import QueryError
 from mtkb.sources.bibtex import load_bibliography
@@ -208,12 +209,20 @@ def test_highlights_escape_markup_in_the_content(build: OpenBuild) -> None:
 # ---------------------------------------------------------------- suggestions
 
 
-def test_a_misspelling_gets_a_suggestion(build: OpenBuild) -> None:
+def test_a_misspelling_that_finds_nothing_searches_the_correction_and_says_so(build: OpenBuild) -> None:
     result = search(build, "xylofone")
-    assert result.total == 0 and result.suggestion == "xylophone"
-    assert search(build, "xylophone").suggestion is None
-    assert search(build, "drumming xylofone").suggestion == "drumming xylophone"
-    assert search(build, "xylofone", suggest=False).suggestion is None
+    assert result.corrected == "xylophone" and result.suggestion is None
+    assert [h.id for h in result.hits] == ["xylophone"] and result.query == "xylofone"
+    exact = search(build, "xylophone")
+    assert exact.suggestion is None and exact.corrected is None
+    plain = search(build, "xylofone", suggest=False)
+    assert plain.total == 0 and plain.suggestion is None and plain.corrected is None
+
+
+def test_a_misspelling_with_few_hits_gets_a_suggestion(build: OpenBuild) -> None:
+    result = search(build, "xylophone OR xylofone")
+    assert result.total == 1 and result.corrected is None
+    assert result.suggestion == "xylophone OR xylophone"
 
 
 # ---------------------------------------------------------------- malformed queries
@@ -285,13 +294,26 @@ def test_the_executor_scores_as_whoosh_bm25f(build: OpenBuild) -> None:
                 assert ours[doc] > 0
 
 
-def test_plain_words_are_parsed_as_whoosh_parses_them(build: OpenBuild) -> None:
-    """The fast path for words of letters and digits builds the very query whoosh's parser builds."""
+def test_plain_words_are_built_as_whoosh_parses_them(build: OpenBuild) -> None:
+    """A plain word's query (index.natural.Planner.word: one term per field) is the very query whoosh's
+    parser builds for it, and words together are the parser's And of them."""
     import random
+    import re
 
     from index.querytext import rewrite
 
     searcher = build._searcher
+    planner = searcher._planner
+
+    def plain_words(text: str) -> wq.Query | None:
+        words = text.split()
+        if not all(re.fullmatch(r"[^\W_]+", w) for w in words):
+            return None
+        if any(len(planner.terms(f, w)) > 1 for w in words for f in DEFAULT_FIELDS):
+            return None
+        groups = [planner.word(w) for w in words]
+        return wq.And(groups).normalize()
+
     words = sorted(searcher._spelling[1])[:3000] + [
         "the", "og", "i", "a", "music", "Music", "MUSIC", "Ødegaard", "odegaard", "Jörg", "2015", "a1",
         "rus", "x", "ÆØÅ", "naïve", "straße", "İstanbul", "treatments", "behandlingen",
@@ -300,7 +322,7 @@ def test_plain_words_are_parsed_as_whoosh_parses_them(build: OpenBuild) -> None:
     queries = words + [" ".join(rng.sample(words, rng.randint(2, 4))) for _ in range(2000)]
     compared = 0
     for text in queries:
-        fast = searcher._plain_words(text) if rewrite(text) == text else None
+        fast = plain_words(text) if rewrite(text) == text else None
         if fast is None:
             continue
         compared += 1

@@ -237,10 +237,10 @@ def test_search_page_hits_facets_paging(client: FlaskClient) -> None:
     graded = client.get("/?q=musikkterapi&grade=consensus").get_data(as_text=True)
     assert graded.count('class="hit"') == 1 and "/recommendations/musikkterapi-rusbehandling" in graded
     export = client.get("/?q=musikkterapi").get_data(as_text=True)
-    assert (
-        "/api/v1/search/export?q=musikkterapi&amp;type=reference&amp;sort=relevance&amp;format=bibtex"
-        in export
-    )
+    # all hits: the references found and those the knowledge items found cite
+    assert "/api/v1/search/export?q=musikkterapi&amp;sort=relevance&amp;format=bibtex" in export
+    graded_export = "/api/v1/search/export?q=musikkterapi&amp;sort=relevance&amp;format=bibtex"
+    assert graded_export + "&amp;grade=consensus" in graded
 
 
 def test_search_snippets_mark_sentences_in_another_language(client: FlaskClient) -> None:

@@ -26,6 +26,7 @@ from api.params import (
 from api.render import json_response, page
 from api.serializers import jsonld
 from api.serializers.fhir import FHIR_JSON
+from index.analysis import match_fold
 from mtkb.citations import Formatted, cite_recommendation
 from mtkb.citations.recommendation import HELSEDIREKTORATET, CitedVersion
 from mtkb.records import Reference
@@ -39,12 +40,35 @@ model = models.for_type(ns, "recommendation")
 EXPANSIONS = ("evidence", "references", "guideline")
 
 
+def _grades(rec: dict[str, Any]) -> set[str]:
+    """The recommendation's grade as the API displays it, folded: its code and the source's own term."""
+    return {match_fold(g) for g in (rec["grade"]["code"], rec["grade"]["term"]) if g}
+
+
+def _check_values(records: list[dict[str, Any]], args: dict[str, Any]) -> None:
+    """A 400 for a grade or setting no recommendation has (an empty list would look like "none match")."""
+    known = {
+        "grade": (
+            {g for r in records for g in _grades(r)},
+            {g for r in records for g in (r["grade"]["code"], r["grade"]["term"]) if g},
+        ),
+        "setting": (
+            {match_fold(s) for r in records for s in r["settings"]},
+            {s for r in records for s in r["settings"]},
+        ),
+    }
+    for name, (folded, shown) in known.items():
+        if args[name] is not None and match_fold(args[name]) not in folded:
+            values = ", ".join(sorted(shown))
+            raise ApiProblem(400, f"unknown {name} {args[name]!r}", {name: [f"one of: {values}"]})
+
+
 def _matches(rec: dict[str, Any], args: dict[str, Any]) -> bool:
     return (
         (args["guideline"] is None or rec["guideline"] == args["guideline"])
         and (args["strength"] is None or rec["strength"]["value"] == args["strength"])
-        and (args["grade"] is None or rec["grade"]["code"].lower() == args["grade"].lower())
-        and (args["setting"] is None or args["setting"].lower() in (s.lower() for s in rec["settings"]))
+        and (args["grade"] is None or match_fold(args["grade"]) in _grades(rec))
+        and (args["setting"] is None or match_fold(args["setting"]) in map(match_fold, rec["settings"]))
         and (args["lang"] is None or rec["lang"] == args["lang"])
     )
 
@@ -115,6 +139,7 @@ class RecommendationList(Resource):
                 400, f"unknown guideline {args['guideline']!r}", {"guideline": ["no such guideline"]}
             )
         records = sorted(build.of_type("recommendation"), key=lambda r: r["id"])
+        _check_values(records, args)
         return page(updated_filter([r for r in records if _matches(r, args)], args), args)
 
 

@@ -10,11 +10,14 @@ from flask_restx import fields as rx
 
 from api import citing, models
 from api.access import current_build, get_record
+from api.errors import ApiProblem
 from api.namespaces.collections import updated_filter
 from api.namespaces.versions import add_version_routes
 from api.negotiation import negotiate_reference
 from api.params import CitationArgs, PageArgs, ReferenceItemArgs, ReferenceListArgs, read_args
 from api.render import json_response, page
+from index.analysis import match_fold
+from index.filters import normalise_doi
 from mtkb import ITEM_TYPES
 
 ns = Namespace("references", description="Bibliographic references (BibTeX entries); the key is the id")
@@ -22,17 +25,19 @@ model = models.for_type(ns, "reference")
 
 
 def _matches(ref: dict[str, Any], args: dict[str, Any]) -> bool:
+    """Whether `ref` passes the filters. Names compare folded both ways (Hamalainen, Hämäläinen and
+    Haemaelaeinen are one name), DOIs without their resolver address and case."""
     year = ref.get("year")
-    names = " ".join(
-        f"{p.get('particle') or ''} {p.get('family') or ''} {p.get('given') or ''} {p.get('literal') or ''}"
-        for p in [*ref["authors"], *ref["editors"]]
-    ).lower()
+    parts = ("particle", "family", "given", "literal")
+    names = match_fold(
+        " ".join(" ".join(p.get(part) or "" for part in parts) for p in [*ref["authors"], *ref["editors"]])
+    )
     return (
         (args["type"] is None or ref["entry_type"] == args["type"].lower())
         and (args["year_from"] is None or (year is not None and year >= args["year_from"]))
         and (args["year_to"] is None or (year is not None and year <= args["year_to"]))
-        and (args["author"] is None or args["author"].lower() in names)
-        and (args["doi"] is None or (ref.get("doi") or "").lower() == args["doi"].lower())
+        and (args["author"] is None or match_fold(args["author"]) in names)
+        and (args["doi"] is None or (ref.get("doi") or "").lower() == normalise_doi(args["doi"]))
         and (args["pmid"] is None or ref.get("pmid") == args["pmid"])
     )
 
@@ -44,6 +49,10 @@ class ReferenceList(Resource):
     def get(self) -> Response:
         args = read_args(ReferenceListArgs)
         records = sorted(current_build().of_type("reference"), key=lambda r: r["key"])
+        types = {r["entry_type"] for r in records}
+        if args["type"] is not None and args["type"].lower() not in types:
+            known = ", ".join(sorted(types))
+            raise ApiProblem(400, f"unknown type {args['type']!r}", {"type": [f"one of: {known}"]})
         return page(updated_filter([r for r in records if _matches(r, args)], args), args)
 
 
