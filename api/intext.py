@@ -116,17 +116,18 @@ def format_prose(
     return _named_links(out, style, locale, link)
 
 
-def _readable_name(name: str, style: str, locale: str) -> tuple[str, str] | None:
-    """(text, record type) for a bare reference key or item id: the reference's author-year (its in-text
-    citation without brackets) or the item's title; None for any other text."""
+def _readable_name(name: str, style: str, locale: str) -> tuple[str, str, str] | None:
+    """(text, record type, language attribute) for a bare reference key or item id: the reference's
+    author-year (its in-text citation without brackets) or the item's title, marked with the item's
+    language (a Norwegian title in an English note, WCAG 3.1.2); None for any other text."""
     build = current_build()
     if build.record("reference", name) is not None:
         intext = build.citations.formatted([name], style, locale)[name].intext_text
-        return (intext[1:-1] if intext[:1] in "([" and intext[-1:] in ")]" else intext), "reference"
+        return (intext[1:-1] if intext[:1] in "([" and intext[-1:] in ")]" else intext), "reference", ""
     for record_type in ITEM_TYPES:
         record = build.record(record_type, name)
         if record is not None:
-            return str(record["title"]), record_type
+            return str(record["title"]), record_type, f' lang="{escape(record.get("lang") or "nb")}"'
     return None
 
 
@@ -142,7 +143,7 @@ def _bare_names(html: str, style: str, locale: str, link: Link) -> str:
         readable = _readable_name(match.group(), style, locale)
         if readable is None:
             return match.group()
-        return f'<a href="{link(readable[1], match.group())}">{escape(readable[0])}</a>'
+        return f'<a href="{link(readable[1], match.group())}"{readable[2]}>{escape(readable[0])}</a>'
 
     parts = _TAG.split(html)
     return "".join(part if part.startswith("<") else _NAME.sub(word, part) for part in parts)
@@ -153,14 +154,14 @@ def _named_links(html: str, style: str, locale: str, link: Link) -> str:
         readable = _readable_name(match["text"].strip(), style, locale)
         if readable is None:
             return match.group(0)
-        return f'<a href="{match["href"]}"{match["attrs"]}>{escape(readable[0])}</a>'
+        return f'<a href="{match["href"]}"{match["attrs"]}{readable[2]}>{escape(readable[0])}</a>'
 
     def code_text(match: re.Match[str]) -> str:
         name = match["text"].strip()
         readable = _readable_name(name, style, locale)
         if readable is None:
             return match.group(0)
-        return f'<a href="{link(readable[1], name)}">{escape(readable[0])}</a>'
+        return f'<a href="{link(readable[1], name)}"{readable[2]}>{escape(readable[0])}</a>'
 
     return _CODE.sub(code_text, _LINK.sub(link_text, html))
 

@@ -44,7 +44,7 @@ def prose(body_html: str, lang: str | None = None) -> Markup:
     return Markup(format_prose(cleaned, lang, page_link, page_style()))  # noqa: S704
 
 
-_SENTENCES = re.compile(r"(…|(?<=[.!?])\s+)")
+_SENTENCES = re.compile(r"(…|\n|(?<=[.!?])\s+)")
 """Where a search snippet is cut into sentences: the ellipses between its fragments, and sentence ends."""
 _TAG = re.compile(r"<[^>]*>")
 

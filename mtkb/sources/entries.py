@@ -92,11 +92,37 @@ def single_spaced(value: str) -> str:
     return value if spaced == value else spaced
 
 
+LITERAL_LISTS = frozenset({"publisher", "institution", "organization", "location", "address", "school"})
+"""biblatex's literal lists: several publishers or places, written `{A} and {B}`."""
+
+
+def _braced_list(value: str) -> list[str] | None:
+    """The items of a literal list written as braced groups joined by `and` at the top level
+    (`{KoRus-Vest Bergen} and {Stiftelsen Bergensklinikkene}`), or None for any other value. An unbraced
+    `Taylor and Francis` is left whole: it is one publisher far more often than two (bibtexparser and
+    pylatexenc read values, not lists, so this split is written here)."""
+    items, depth, start = [], 0, 0
+    text = value.strip()
+    for i, char in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0 and text.startswith(" and ", i):
+            items.append(text[start:i].strip())
+            start = i + len(" and ")
+    items.append(text[start:].strip())
+    if len(items) < 2 or not all(item.startswith("{") and item.endswith("}") for item in items):
+        return None
+    return items
+
+
 def _text(name: str, value: str, raw_name: str, warn: Warn) -> str:
     """The plain text of field `name` (written `raw_name`): LaTeX decoded, or (URLs, DOIs) kept as
-    written without braces."""
+    written without braces. A literal list of braced items becomes its items separated by semicolons, as
+    APA and CSL list several publishers."""
     if name in VERBATIM_FIELDS:
         return single_spaced(value.replace("{", "").replace("}", "") if "{" in value else value)
+    items = _braced_list(value) if name in LITERAL_LISTS else None
+    if items is not None:
+        return "; ".join(_text(name, item[1:-1], raw_name, warn) for item in items)
     decoded = decode(value)
     for guess in decoded.guesses:
         warn(raw_name, guess)
