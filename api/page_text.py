@@ -64,10 +64,20 @@ def snippet(html: str, lang: str | None = None) -> Markup:
     return Markup(formatted)  # noqa: S704  (whoosh joins fragments with "...")
 
 
+_QUOTE = re.compile(r"«[^«»]+»")
+
+
 def linked_names(text: str) -> Markup:
-    """Plain text (a provenance note) escaped, with the reference keys and item ids it names shown as
-    author-year or title links to their pages."""
-    return Markup(name_links(str(escape(text)), ui_lang(), page_link, page_style()))  # noqa: S704
+    """Plain text (a provenance note, written in English) escaped, with the reference keys and item ids it
+    names shown as author-year or title links to their pages, and each «quotation» in another language
+    marked with it (a note quotes its Norwegian sources word for word)."""
+
+    def quoted(match: re.Match[str]) -> str:
+        own = language_of(match.group(), "nb")
+        return match.group() if own == "en" else f'<span lang="{own}">{match.group()}</span>'
+
+    marked = _QUOTE.sub(quoted, str(escape(text)))
+    return Markup(name_links(marked, ui_lang(), page_link, page_style()))  # noqa: S704
 
 
 def ref_label(ref: dict[str, Any] | str) -> str:
@@ -95,6 +105,19 @@ def item_title(record_type: str, ident: str) -> str:
     return str(record["title"]) if record else ""
 
 
-TEMPLATE_HELPERS: tuple[Callable[..., Any], ...] = (prose, snippet, linked_names, ref_label, ref_intext)
+def text_lang(text: str) -> str:
+    """The language of a short text whose language no data gives (a public page's title in a provenance
+    list), as the index guesses it; the page's own when the guess is unsure (WCAG 3.1.2)."""
+    return language_of(text or "", ui_lang())
+
+
+TEMPLATE_HELPERS: tuple[Callable[..., Any], ...] = (
+    prose,
+    snippet,
+    linked_names,
+    ref_label,
+    ref_intext,
+    text_lang,
+)
 TEMPLATE_HELPERS += (item_title,)
 """Registered as template globals by `api.pages.init_app`."""
