@@ -78,7 +78,7 @@ def test_pages_cite_in_the_page_style_and_link_to_reference_pages(client: FlaskC
     assert '(<a href="http://localhost/references/doe2020side">Helsedirektoratet, 2016</a>, s. 32)' in html
     # the verification source that is a reference shows as an author-year link, the page as publisher: title
     assert '<li><a href="/references/doe2020side">Helsedirektoratet, 2016</a></li>' in html
-    assert '<a href="https://www.rusfeltet.no/musikkterapi">Fagrådet: Musikkterapi</a>' in html
+    assert '<a href="https://www.rusfeltet.no/musikkterapi" lang="nb">Fagrådet: Musikkterapi</a>' in html
     assert "doe2020side" not in visible_text(html)
     chicago = client.get("/facts/kilder?style=chicago").get_data(as_text=True)
     assert ">Helsedirektoratet 2016</a>, s. 32)" in chicago
