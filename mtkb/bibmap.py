@@ -79,7 +79,8 @@ ENTRY_TYPES = MappingProxyType(
         "electronic": T("webpage", "ELEC"),
         "mastersthesis": T("thesis", "THES", "Master's thesis"),
         "phdthesis": T("thesis", "THES", "PhD thesis"),
-        "techreport": T("report", "RPRT", "Technical report"),
+        # A report needs no genre: biblatex's "Tech. rep." would print in English in every locale.
+        "techreport": T("report", "RPRT"),
         "www": T("webpage", "ELEC"),
         # §2.1.3, non-standard types
         "artwork": T("graphic", "ART"),
