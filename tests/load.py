@@ -3,6 +3,7 @@ requests in a loop until told to stop, a request budget or a time limit runs out
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 import urllib.error
@@ -54,7 +55,8 @@ class Load:
                     )
             except urllib.error.HTTPError as exc:
                 outcome = Outcome(path, exc.code, exc.headers.get("X-Content-Version"), exc.read(), started)
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError, http.client.HTTPException):
+                # no answer, or one cut off (IncompleteRead: the worker was killed while sending it)
                 outcome = Outcome(path, None, None, b"", started)
             if outcome.status is not None:
                 outcome.seconds = time.monotonic() - started
